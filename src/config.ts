@@ -1,0 +1,133 @@
+// Every setting of SPEC §1, read from the environment and validated once at start-up.
+// A bad value stops the process with one message naming every bad variable.
+import path from 'node:path';
+import { z } from 'zod';
+
+export const DEFAULT_SESSION_SECRET = 'seatshare-development-session-secret-change-me';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const optionalUrl = (protocols: string[], hint: string) =>
+  z
+    .string()
+    .optional()
+    .refine((value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL like ${hint}`);
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+    PORT: integer(0, 65535).default(3000),
+    DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database'),
+    DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+    BASE_URL: optionalUrl(['http:', 'https:'], 'https://seatshare.example.com'),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    // Express's "trust proxy": true/false, a hop count, or a list of addresses/subnets.
+    TRUST_PROXY: z.string().optional(),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+    DB_POOL_MAX: integer(1, 100).default(10),
+    SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+    RATE_LIMIT_WINDOW_MINUTES: integer(1, 24 * 60).default(15),
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000).default(10),
+    RATE_LIMIT_LOGIN_PER_IP: integer(1, 1_000_000).default(100),
+    RATE_LIMIT_TOKEN_PER_IP: integer(1, 1_000_000).default(300),
+    RATE_LIMIT_API_PER_TOKEN: integer(1, 1_000_000).default(5000),
+    RATE_LIMIT_API_WINDOW_MINUTES: integer(1, 24 * 60).default(60),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && (!env.SESSION_SECRET || env.SESSION_SECRET === DEFAULT_SESSION_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'is required in production and must not be the default (e.g. `openssl rand -hex 32`)',
+      });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  baseUrl: string;
+  sessionSecret: string;
+  redisUrl: string | undefined;
+  trustProxy: boolean | number | string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  dbPoolMax: number;
+  shutdownTimeoutMs: number;
+  rateLimits: {
+    windowMinutes: number;
+    loginPerAccount: number;
+    loginPerIp: number;
+    tokenPerIp: number;
+    apiPerToken: number;
+    apiWindowMinutes: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value; // "loopback", "10.0.0.0/8, 127.0.0.1", … — Express validates these itself
+}
+
+/** Reads the settings from `source` (the process environment by default); throws ConfigError. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as in most twelve-factor tooling.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const given = present[name];
+      const shown = name === 'SESSION_SECRET' || given === undefined ? '' : ` (got "${given}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: path.resolve(env.DATA_DIR),
+    baseUrl: (env.BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    sessionSecret: env.SESSION_SECRET ?? DEFAULT_SESSION_SECRET,
+    redisUrl: env.REDIS_URL,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    dbPoolMax: env.DB_POOL_MAX,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    rateLimits: {
+      windowMinutes: env.RATE_LIMIT_WINDOW_MINUTES,
+      loginPerAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
+      apiPerToken: env.RATE_LIMIT_API_PER_TOKEN,
+      apiWindowMinutes: env.RATE_LIMIT_API_WINDOW_MINUTES,
+    },
+  };
+}
