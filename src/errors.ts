@@ -1,0 +1,145 @@
+// The error model of SPEC §4. Whatever fails under /api — body parser, router, validation,
+// policy, database, a bug — ends up as one HttpError and is sent as the error object:
+//   {"error": "Not Found", "error_detail": "…", "code": 404, "fields"?: {name: [message]}}
+import { STATUS_CODES } from 'node:http';
+import type { ZodError } from 'zod';
+
+export type FieldErrors = Record<string, string[]>;
+
+export interface ErrorBody {
+  error: string;
+  error_detail: string;
+  code: number;
+  fields?: FieldErrors;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly options: { fields?: FieldErrors; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'HttpError';
+  }
+
+  get body(): ErrorBody {
+    return errorBody(this.status, this.detail, this.options.fields);
+  }
+}
+
+export function errorBody(status: number, detail: string, fields?: FieldErrors): ErrorBody {
+  return { error: STATUS_CODES[status] ?? 'Error', error_detail: detail, code: status, ...(fields ? { fields } : {}) };
+}
+
+export const NOT_FOUND_DETAIL = 'The record you requested could not be found.';
+
+export function notFound(detail = NOT_FOUND_DETAIL): HttpError {
+  return new HttpError(404, detail);
+}
+
+export function forbidden(detail = 'You may see this record but not change it.'): HttpError {
+  return new HttpError(403, detail);
+}
+
+export function validationFailed(fields: FieldErrors, detail = 'Some fields are not valid.'): HttpError {
+  return new HttpError(400, detail, { fields });
+}
+
+export function conflict(detail: string): HttpError {
+  return new HttpError(409, detail);
+}
+
+/** A zod failure as a 400 with `fields`; unknown keys are named one by one. */
+export function fromZodError(error: ZodError, detail?: string): HttpError {
+  const fields: FieldErrors = {};
+  const add = (name: string, message: string) => (fields[name] ??= []).push(message);
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add(base ? `${base}.${key}` : key, 'is not a field that can be set here');
+    } else {
+      add(base || 'body', issue.message);
+    }
+  }
+  return validationFailed(fields, detail);
+}
+
+// --- Translating what other code throws ---------------------------------------------------
+
+const RETRY_AFTER_SECONDS = '5';
+
+function unavailable(cause: unknown, detail = 'The service is temporarily unavailable. Please retry shortly.'): HttpError {
+  return new HttpError(503, detail, { headers: { 'Retry-After': RETRY_AFTER_SECONDS }, cause });
+}
+
+/** PostgreSQL errors (pg and PGlite both carry the SQLSTATE in `code`). */
+function fromSqlState(sqlState: string, cause: unknown): HttpError | undefined {
+  switch (sqlState) {
+    case '23505':
+      return new HttpError(409, 'A record with these values already exists.', { cause });
+    case '23503':
+      return new HttpError(409, 'The change refers to a record that does not exist, or one that others still refer to.', { cause });
+    case '23502':
+    case '23514':
+    case '22001':
+    case '22003':
+    case '22007':
+    case '22008':
+    case '22P02':
+      return new HttpError(400, 'A value is not valid for this record.', { cause });
+    case '40001':
+    case '40P01':
+      return unavailable(cause, 'The change collided with another one. Please retry.');
+    case '53300':
+    case '57P01':
+    case '57P02':
+    case '57P03':
+      return unavailable(cause);
+    default:
+      return sqlState.startsWith('08') ? unavailable(cause) : undefined;
+  }
+}
+
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+// body-parser failures, by their `type`.
+function fromBodyParser(type: string, cause: unknown): HttpError | undefined {
+  switch (type) {
+    case 'entity.parse.failed':
+      return new HttpError(400, 'The request body is not valid JSON.', { cause });
+    case 'entity.too.large':
+      return new HttpError(413, 'The request body is larger than 100 kB.', { cause });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'The request body must be UTF-8 encoded JSON.', { cause });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new HttpError(400, 'The request body could not be read.', { cause });
+    default:
+      return undefined;
+  }
+}
+
+/** Maps anything thrown to an HttpError; what it does not recognise is a 500. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const e = (error ?? {}) as { code?: unknown; type?: unknown; name?: unknown; message?: unknown };
+  if (typeof e.type === 'string') {
+    const mapped = fromBodyParser(e.type, error);
+    if (mapped) return mapped;
+  }
+  if (typeof e.code === 'string') {
+    if (/^[0-9A-Z]{5}$/.test(e.code)) {
+      const mapped = fromSqlState(e.code, error);
+      if (mapped) return mapped;
+    }
+    if (NETWORK_ERROR_CODES.has(e.code)) return unavailable(error);
+  }
+  // A pool that cannot hand out a connection, or pg's "Connection terminated" (it has no code).
+  if (e.name === 'KnexTimeoutError' || (typeof e.message === 'string' && /^Connection terminated/.test(e.message))) {
+    return unavailable(error);
+  }
+  return new HttpError(500, 'Something went wrong on our side. The error has been logged.', { cause: error });
+}

@@ -1,0 +1,31 @@
+// The one error middleware. Under /api every failure is the SPEC §4 error object; elsewhere
+// (pages, health checks) the same status with a short text body until pages render their own.
+// 5xx are logged with the request id; their bodies never carry a stack or SQL.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { HttpError, notFound, toHttpError } from '../errors';
+
+export const apiRouteNotFound: RequestHandler = () => {
+  throw notFound('There is no API route at this path. See /api/v1/openapi.json for the routes.');
+};
+
+export const pageNotFound: RequestHandler = () => {
+  throw new HttpError(404, 'There is no page at this address.');
+};
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
+  const httpError = toHttpError(error);
+  if (httpError.status >= 500) {
+    req.log.error({ err: httpError.options.cause ?? error, status: httpError.status }, 'request failed');
+  }
+  if (res.headersSent) {
+    next(error); // Express closes the connection
+    return;
+  }
+  res.set(httpError.options.headers ?? {});
+  res.status(httpError.status);
+  if (req.originalUrl.startsWith('/api/') || req.originalUrl === '/api') {
+    res.json(httpError.body);
+  } else {
+    res.type('text/plain').send(`${httpError.status} ${httpError.body.error}: ${httpError.detail}\n`);
+  }
+};

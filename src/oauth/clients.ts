@@ -1,0 +1,80 @@
+// Registered OAuth applications. A confidential client gets a secret, returned once and kept
+// only as a digest; a public client (mobile app, single-page app) has none and must use PKCE.
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { generateClientId, generateToken, hashToken } from '../security/tokens';
+
+export interface ClientRow {
+  id: string;
+  client_id: string;
+  name: string;
+  owner_id: string | null;
+  client_type: 'confidential' | 'public';
+  secret_hash: string | null;
+  redirect_uris: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * RFC 9700 §2.1 / RFC 8252: redirect URIs are absolute, carry no fragment, and use https —
+ * except loopback addresses (native apps, development) and private-use schemes of native
+ * apps (`com.example.app:/callback`). Matching at the authorization endpoint is exact.
+ */
+export function redirectUriProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.hash || value.includes('#')) return 'must not contain a fragment (#)';
+  if (url.username || url.password) return 'must not contain credentials';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http is allowed only for localhost)';
+  if (['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:'].includes(url.protocol)) return 'uses a scheme that is not allowed';
+  // A native app's private-use scheme: reverse domain name, RFC 8252 §7.1.
+  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol) ? undefined : 'must be https, http on localhost, or an app scheme like com.example.app:/callback';
+}
+
+export const redirectUriSchema = z
+  .string()
+  .trim()
+  .max(2000, 'must be at most 2000 characters')
+  .superRefine((value, ctx) => {
+    const problem = redirectUriProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const newClientSchema = z.object({
+  name: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters'),
+  redirect_uris: z.array(redirectUriSchema).min(1, 'needs at least one redirect URI').max(20, 'at most 20 redirect URIs'),
+  client_type: z.enum(['confidential', 'public']),
+  owner_id: z.uuid().nullable().default(null),
+});
+
+export type NewClient = z.input<typeof newClientSchema>;
+
+export interface CreatedClient {
+  client: ClientRow;
+  /** The plain secret, for confidential clients only; it cannot be shown again. */
+  clientSecret: string | undefined;
+}
+
+export async function createClient(knex: Knex, input: NewClient): Promise<CreatedClient> {
+  const client = newClientSchema.parse(input);
+  const clientSecret = client.client_type === 'confidential' ? generateToken('client_secret') : undefined;
+  const [row] = await knex<ClientRow>('oauth_clients')
+    .insert({
+      client_id: generateClientId(),
+      name: client.name,
+      owner_id: client.owner_id,
+      client_type: client.client_type,
+      secret_hash: clientSecret ? hashToken(clientSecret) : null,
+      redirect_uris: [...new Set(client.redirect_uris)],
+    })
+    .returning('*');
+  return { client: row as ClientRow, clientSecret };
+}

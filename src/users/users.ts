@@ -1,0 +1,46 @@
+// Creating and finding accounts. Emails are unique case-insensitively (lower(email) index).
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { hashPassword } from '../security/passwords';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  first_name: string;
+  last_name: string;
+  location: string;
+  bio: string;
+  mobile: string;
+  timezone: string;
+  sms_notify: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const name = z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters');
+
+export const newUserSchema = z.object({
+  email: z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address')),
+  password: z.string().min(8, 'must be at least 8 characters').max(1000, 'must be at most 1000 characters'),
+  first_name: name,
+  last_name: name,
+});
+
+export type NewUser = z.output<typeof newUserSchema>;
+
+export async function createUser(knex: Knex, user: NewUser): Promise<UserRow> {
+  const [row] = await knex<UserRow>('users')
+    .insert({
+      email: user.email,
+      password_hash: await hashPassword(user.password),
+      first_name: user.first_name,
+      last_name: user.last_name,
+    })
+    .returning('*');
+  return row as UserRow;
+}
+
+export async function findUserByEmail(knex: Knex, email: string): Promise<UserRow | undefined> {
+  return knex<UserRow>('users').whereRaw('lower(email) = lower(?)', [email.trim()]).first();
+}
