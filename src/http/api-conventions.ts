@@ -13,8 +13,9 @@ export const requireJsonAccept: RequestHandler = (req, _res, next) => {
 };
 
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  // req.is() is null when there is no body, false when the body has another type.
-  if (req.is(JSON_TYPES) === false) {
+  // req.is() is null when there is no body, false when the body has another type. An empty
+  // body (Content-Length: 0, as curl and many clients send on a bare POST) needs no type.
+  if (req.headers['content-length'] !== '0' && req.is(JSON_TYPES) === false) {
     throw new HttpError(415, 'Request bodies must be JSON, sent as Content-Type: application/json.');
   }
   next();

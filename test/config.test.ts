@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { ConfigError, DEFAULT_SESSION_SECRET, loadConfig } from '../src/config';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts from safe defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: path.resolve('data'),
+      baseUrl: 'http://localhost:3000',
+      sessionSecret: DEFAULT_SESSION_SECRET,
+      trustProxy: false,
+      logLevel: 'info',
+      rateLimits: { windowMinutes: 15, loginPerAccount: 10, loginPerIp: 100 },
+    });
+  });
+
+  it('reads every setting it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://app:pw@db:5432/seatshare',
+      DATA_DIR: '/var/lib/seatshare',
+      BASE_URL: 'https://seats.example.com/',
+      REDIS_URL: 'redis://cache:6379',
+      TRUST_PROXY: '1',
+      LOG_LEVEL: 'debug',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '5',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgresql://app:pw@db:5432/seatshare',
+      dataDir: '/var/lib/seatshare',
+      baseUrl: 'https://seats.example.com',
+      redisUrl: 'redis://cache:6379',
+      trustProxy: 1,
+      logLevel: 'debug',
+      rateLimits: { loginPerAccount: 5 },
+    });
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', RATE_LIMIT_LOGIN_PER_IP: '0', BASE_URL: 'not a url' });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toEqual(expect.stringContaining('PORT must be a number (got "eighty")'));
+    for (const name of ['DATABASE_URL', 'LOG_LEVEL', 'RATE_LIMIT_LOGIN_PER_IP', 'BASE_URL']) {
+      expect(problems.some((p) => p.startsWith(`${name} `))).toBe(true);
+    }
+  });
+
+  it('refuses a port out of range and a short session secret', () => {
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT must be at most 65535 (got "70000")']);
+    expect(problemsOf({ SESSION_SECRET: 'short' })).toEqual(['SESSION_SECRET must be at least 32 characters']);
+  });
+
+  it('refuses production without a session secret, or with the default one, and never prints it', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })[0]).toMatch(/^SESSION_SECRET is required in production/);
+    const problems = problemsOf({ NODE_ENV: 'production', SESSION_SECRET: DEFAULT_SESSION_SECRET });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toContain(DEFAULT_SESSION_SECRET);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).env).toBe('production');
+  });
+
+  it('is silent in tests unless told otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
+    expect(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+  });
+});
