@@ -162,7 +162,14 @@ const commands: Record<string, Command<unknown>> = {
   demo,
 };
 
-export async function runCli(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Opens the database from the settings; tests hand in their own. */
+  openDatabase?: (config: Config) => Database;
+}
+
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     (name ? io.stdout : io.stderr).write(`${USAGE}\n`);
@@ -178,7 +185,7 @@ export async function runCli(argv: string[], io = { stdout: process.stdout, stde
   try {
     const input: unknown = command.parse(args);
     const config = loadConfig();
-    db = createDatabase(config, { poolMax: 2 });
+    db = io.openDatabase ? io.openDatabase(config) : createDatabase(config, { poolMax: 2 });
     const output = await command.run({ knex: db.knex, config }, input);
     io.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     return 0;

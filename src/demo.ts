@@ -34,14 +34,14 @@ export async function runDemo(knex: Knex, baseUrl: string) {
       .returning(['id', 'name', 'invitation_code']);
     await trx('memberships').insert(users.map((user, i) => ({ group_id: group.id, user_id: user.id, role: PEOPLE[i]!.role })));
 
-    // Two past and four future home games, a week apart, at 19:30 UTC.
-    const today = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
+    // Two past and four future home games, a week apart, at 19:30 UTC from tomorrow on.
+    const tomorrow = new Date((Math.floor(Date.now() / DAY_MS) + 1) * DAY_MS);
     const events = await trx('events')
       .insert(
         OPPONENTS.map((opponent, i) => ({
           group_id: group.id,
           name: `Home vs ${opponent}`,
-          start_time: new Date(today.getTime() + (i - 2) * 7 * DAY_MS + 19.5 * 60 * 60 * 1000),
+          start_time: new Date(tomorrow.getTime() + (i - 2) * 7 * DAY_MS + 19.5 * 60 * 60 * 1000),
         })),
       )
       .returning(['id', 'start_time']);
