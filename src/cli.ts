@@ -11,6 +11,7 @@ import { createClient, newClientSchema } from './oauth/clients';
 import { createUser, findUserByEmail, newUserSchema, type NewUser } from './users/users';
 import { fromZodError } from './errors';
 import { DemoRefused, runDemo } from './demo';
+import { createLogger } from './logger';
 
 export const USAGE = `Usage: seatshare <command> [options] [--json]
 
@@ -185,7 +186,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   try {
     const input: unknown = command.parse(args);
     const config = loadConfig();
-    db = io.openDatabase ? io.openDatabase(config) : createDatabase(config, { poolMax: 2 });
+    db = io.openDatabase ? io.openDatabase(config) : createDatabase(config, { poolMax: 2, logger: createLogger(config.logLevel === 'silent' ? 'silent' : 'warn', 2) });
     const output = await command.run({ knex: db.knex, config }, input);
     io.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     return 0;

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = createDatabase(config);
+  const db = createDatabase(config, { logger });
   const applied = await migrateToLatest(db.knex);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 

@@ -1,6 +1,7 @@
 // The error model of SPEC §4 through the real middleware stack: every failure under /api is
 // the error object with the right status, whatever raised it.
 import request from 'supertest';
+import pino from 'pino';
 import { z } from 'zod';
 import type { Router } from 'express';
 import { createDatabase } from '../src/db';
@@ -13,7 +14,7 @@ import { buildUser } from './factories';
 
 const db = useTestDatabase();
 // Nothing listens on port 1: every query fails to connect, as in a database outage.
-const unreachable = () => createDatabase({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none', dataDir: '', dbPoolMax: 1 }, { acquireConnectionTimeout: 2000 });
+const unreachable = () => createDatabase({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none', dataDir: '', dbPoolMax: 1 }, { acquireConnectionTimeout: 2000, logger: pino({ level: 'silent' }) });
 
 const thingSchema = z.strictObject({ name: z.string().trim().min(1, 'must not be blank').max(100), size: z.number().int().optional() });
 

@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 import { PgliteClient } from './pglite-client';
 import { migrationSource } from './migration-source';
 import { lockDataDir } from './data-dir-lock';
@@ -29,11 +30,25 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** Fail fast instead of waiting for a pooled connection (tests surface deadlocks). */
   acquireConnectionTimeout?: number;
+  /** Where knex's own warnings go (it writes to the console otherwise). */
+  logger?: Logger;
+}
+
+function knexLog(logger: Logger | undefined): Knex.Config['log'] {
+  if (!logger) return undefined;
+  const text = (message: unknown) => (typeof message === 'string' ? message : String((message as Error)?.message ?? message));
+  return {
+    warn: (message) => logger.warn({ source: 'knex' }, text(message)),
+    error: (message) => logger.error({ source: 'knex' }, text(message)),
+    deprecate: (method, alternative) => logger.warn({ source: 'knex' }, `${method} is deprecated, use ${alternative}`),
+    debug: (message) => logger.debug({ source: 'knex' }, text(message)),
+  };
 }
 
 export function createDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolMax'>, options: DatabaseOptions = {}): Database {
   const acquireConnectionTimeout = options.acquireConnectionTimeout ?? 10_000;
   const migrations = { migrationSource, tableName: 'knex_migrations' };
+  const log = knexLog(options.logger);
 
   if (config.databaseUrl && !options.pglite) {
     const knex = knexFactory({
@@ -42,6 +57,7 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 
       pool: { min: 0, max: options.poolMax ?? config.dbPoolMax },
       acquireConnectionTimeout,
       migrations,
+      log,
     });
     return { knex, mode: 'postgres', close: () => knex.destroy() };
   }
@@ -62,6 +78,7 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 
     connection: connection as Knex.StaticConnectionConfig,
     acquireConnectionTimeout,
     migrations,
+    log,
   });
   return {
     knex,
