@@ -1,5 +1,10 @@
 // Builds the Express application from its dependencies; listening is server.ts's job, so
 // tests drive the same app through supertest.
+//
+//   /healthz, /readyz                       no session
+//   /.well-known/…, /oauth/token|revoke|introspect   OAuth JSON dialect, no session
+//   /api/…                                  JSON API: conventions, token authentication
+//   everything else                         pages: session, passport, CSRF on forms
 import express, { Router } from 'express';
 import helmet from 'helmet';
 import pinoHttp from 'pino-http';
@@ -11,12 +16,29 @@ import { apiRouteNotFound, errorHandler, pageNotFound } from './http/error-handl
 import { healthRoutes } from './http/health';
 import { requestId } from './http/request-id';
 import { createShutdownController, type ShutdownController } from './http/shutdown';
+import { createRateLimiters, type RateLimiters } from './http/rate-limits';
+import { PUBLIC_DIR, VIEWS_DIR } from './paths';
+import { apiAuthentication } from './auth/api-authentication';
+import { authenticateRoute } from './auth/authenticate-route';
+import { createPassport } from './auth/passport';
+import { createOAuthServer } from './oauth/server';
+import { authorizationRoutes } from './oauth/authorize';
+import { tokenRoutes } from './oauth/token';
+import { revocationRoutes } from './oauth/revocation';
+import { metadataRoutes } from './oauth/metadata';
+import { oauthErrorHandler } from './oauth/protocol';
+import { userRoutes } from './api/v1/users/routes';
+import { sessionMiddleware, createSessionStore } from './web/session';
+import { authPages } from './web/auth-pages';
+import { developerPages } from './web/developer-pages';
+import { accountPages } from './web/account-pages';
 
 export interface AppDependencies {
   config: Config;
   db: Database;
   logger: Logger;
   shutdown?: ShutdownController;
+  rateLimiters?: RateLimiters;
 }
 
 export interface AppOptions {
@@ -24,10 +46,16 @@ export interface AppOptions {
   mountApiRoutes?: (api: Router) => void;
 }
 
-export function createApp({ config, db, logger, shutdown = createShutdownController() }: AppDependencies, options: AppOptions = {}) {
+export function createApp(
+  { config, db, logger, shutdown = createShutdownController(), rateLimiters = createRateLimiters(config) }: AppDependencies,
+  options: AppOptions = {},
+) {
+  const knex = db.knex;
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple'); // flat query strings: ?a[b]=c stays a plain string key
+  app.set('views', VIEWS_DIR);
+  app.set('view engine', 'ejs');
   app.disable('x-powered-by');
 
   app.use(
@@ -39,7 +67,7 @@ export function createApp({ config, db, logger, shutdown = createShutdownControl
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: req.url.replace(/([?&](?:code|client_secret|refresh_token|token)=)[^&]*/g, '$1[redacted]'),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -52,20 +80,55 @@ export function createApp({ config, db, logger, shutdown = createShutdownControl
       // HSTS and upgrade-insecure-requests only where HTTPS is guaranteed (SPEC §4): on a
       // developer's http://localhost they would break the pages.
       strictTransportSecurity: production,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } },
+      frameguard: { action: 'deny' }, // login and consent pages must not be framed (RFC 9700 §4.16)
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          formAction: ["'self'"], // the consent page widens this to its redirect_uri
+          frameAncestors: ["'none'"],
+          styleSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          upgradeInsecureRequests: production ? [] : null,
+        },
+      },
     }),
   );
   app.use(shutdown.closeConnections);
+  app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
 
-  app.use(healthRoutes(db.knex, shutdown.isShuttingDown));
+  app.use(healthRoutes(knex, shutdown.isShuttingDown));
 
+  // The authorization server's machine endpoints speak OAuth JSON, even when they fail.
+  const oauth = createOAuthServer(knex);
+  const protocol = Router();
+  protocol.use(metadataRoutes(config.baseUrl));
+  protocol.use(tokenRoutes(oauth, rateLimiters.tokenEndpoints));
+  protocol.use(revocationRoutes(knex, config.baseUrl, rateLimiters.tokenEndpoints));
+  protocol.use(oauthErrorHandler);
+  app.use(protocol);
+
+  const loginLimits = [rateLimiters.loginPerIp, rateLimiters.loginPerAccount];
   const api = Router();
   api.use(apiConventions);
+  api.use(authenticateRoute(knex, loginLimits));
   options.mountApiRoutes?.(api);
+  const authenticate = apiAuthentication(knex);
+  api.use('/v1', userRoutes(knex, authenticate));
   api.use(apiRouteNotFound);
   app.use('/api', api);
 
-  app.use(pageNotFound);
+  const passport = createPassport(knex);
+  const pages = Router();
+  pages.use(sessionMiddleware(config, createSessionStore(knex)));
+  pages.use(passport.session());
+  pages.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  pages.use(authPages(knex, loginLimits));
+  pages.use(authorizationRoutes(knex, oauth, config));
+  pages.use(developerPages(knex));
+  pages.use(accountPages(knex));
+  pages.use(pageNotFound);
+  app.use(pages);
+
   app.use(errorHandler);
   return app;
 }

@@ -130,6 +130,11 @@ export function toHttpError(error: unknown): HttpError {
     const mapped = fromBodyParser(e.type, error);
     if (mapped) return mapped;
   }
+  // http-errors style client errors from middleware (csrf-sync, …) keep their status.
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true) {
+    return new HttpError(status, typeof e.message === 'string' ? e.message : 'The request was refused.', { cause: error });
+  }
   if (typeof e.code === 'string') {
     if (/^[0-9A-Z]{5}$/.test(e.code)) {
       const mapped = fromSqlState(e.code, error);

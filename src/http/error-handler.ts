@@ -3,6 +3,7 @@
 // 5xx are logged with the request id; their bodies never carry a stack or SQL.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpError, notFound, toHttpError } from '../errors';
+import { renderPage } from '../web/render';
 
 export const apiRouteNotFound: RequestHandler = () => {
   throw notFound('There is no API route at this path. See /api/v1/openapi.json for the routes.');
@@ -25,6 +26,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
   res.status(httpError.status);
   if (req.originalUrl.startsWith('/api/') || req.originalUrl === '/api') {
     res.json(httpError.body);
+  } else if (req.accepts(['text/plain', 'text/html']) === 'text/html' && req.app.get('views')) {
+    renderPage(req, res, 'error', { title: httpError.body.error, detail: httpError.detail }, httpError.status);
   } else {
     res.type('text/plain').send(`${httpError.status} ${httpError.body.error}: ${httpError.detail}\n`);
   }

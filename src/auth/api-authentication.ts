@@ -1,0 +1,80 @@
+// Authentication of every /api/v1 request (SPEC §4): `Authorization: Bearer <OAuth access
+// token>` — scheme case-insensitive, a trailing `;` tolerated, as the SeatShare docs show —
+// or `Authorization: Token <personal token>`. One indexed lookup by digest; the token's scopes
+// then decide: `read` for GET/HEAD, `write` for everything else.
+import type { Request, RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import { HttpError } from '../errors';
+import { hashToken } from '../security/tokens';
+
+export interface ApiCaller {
+  userId: string;
+  scope: string[];
+  via: 'oauth' | 'personal';
+  tokenId: string;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      caller?: ApiCaller;
+    }
+  }
+}
+
+const REALM = 'Bearer realm="seatshare"';
+const LAST_USED_PRECISION_MS = 60_000; // personal tokens' "last used", at most one write a minute
+
+function unauthorized(detail: string, tokenGiven: boolean): HttpError {
+  const challenge = tokenGiven ? `${REALM}, error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` : REALM;
+  return new HttpError(401, detail, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+/** `Bearer abc`, `bearer abc;`, `Token abc` → scheme and credential; undefined when unparseable. */
+export function parseAuthorization(header: string): { scheme: 'bearer' | 'token'; credential: string } | undefined {
+  const match = /^\s*(bearer|token)\s+([^\s;]+)\s*;?\s*$/i.exec(header);
+  if (!match) return undefined;
+  return { scheme: match[1]!.toLowerCase() as 'bearer' | 'token', credential: match[2]! };
+}
+
+async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string): Promise<ApiCaller | undefined> {
+  const digest = hashToken(credential);
+  if (scheme === 'bearer') {
+    const row = await knex('oauth_tokens')
+      .where({ access_token_hash: digest })
+      .whereNull('revoked_at')
+      .where('access_token_expires_at', '>', knex.fn.now())
+      .first('id', 'user_id', 'scope');
+    return row && { userId: row.user_id, scope: row.scope, via: 'oauth', tokenId: row.id };
+  }
+  const row = await knex('personal_tokens').where({ token_hash: digest }).first('id', 'user_id', 'scope', 'last_used_at');
+  if (!row) return undefined;
+  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
+    await knex('personal_tokens').where({ id: row.id }).update({ last_used_at: knex.fn.now() });
+  }
+  return { userId: row.user_id, scope: row.scope, via: 'personal', tokenId: row.id };
+}
+
+export function requiredScope(req: Request): 'read' | 'write' {
+  return req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? 'read' : 'write';
+}
+
+export function apiAuthentication(knex: Knex): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization');
+    if (!header) throw unauthorized('Authentication is required: send Authorization: Bearer <token> or Token <token>.', false);
+    const parsed = parseAuthorization(header);
+    if (!parsed) throw unauthorized('The Authorization header is not a Bearer or Token credential.', true);
+    const caller = await lookUp(knex, parsed.scheme, parsed.credential);
+    if (!caller) throw unauthorized('The token is invalid, expired or revoked.', true);
+    const scope = requiredScope(req);
+    if (!caller.scope.includes(scope)) {
+      throw new HttpError(403, `This token lacks the "${scope}" scope.`, {
+        headers: { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${scope}"` },
+      });
+    }
+    req.caller = caller;
+    next();
+  };
+}

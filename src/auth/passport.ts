@@ -1,0 +1,44 @@
+// Session login for the pages: passport's local strategy over email (case-insensitive) and an
+// argon2id password hash. One Passport instance per app (no globals), so tests can build many.
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Knex } from 'knex';
+import { verifyPassword } from '../security/passwords';
+import { findUserByEmail, type UserRow } from '../users/users';
+
+export type SessionUser = Pick<UserRow, 'id' | 'email' | 'first_name' | 'last_name'>;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends SessionUser {}
+  }
+}
+
+// Verifying against a real hash when the email is unknown keeps the response time the same,
+// so timing does not tell which emails have accounts.
+const UNKNOWN_USER_HASH = '$argon2id$v=19$m=19456,t=2,p=1$wwLnBgFk5s/ng2TN971KXg$tTZ+DcJNJrA2XyfFRxH2/oCD9pjPhlm9+iUG/glJteo';
+
+export async function checkCredentials(knex: Knex, email: string, password: string): Promise<UserRow | undefined> {
+  const user = await findUserByEmail(knex, email);
+  const valid = await verifyPassword(user?.password_hash ?? UNKNOWN_USER_HASH, password);
+  return user && valid ? user : undefined;
+}
+
+export function createPassport(knex: Knex): InstanceType<typeof Passport> {
+  const passport = new Passport();
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
+      checkCredentials(knex, email, password).then((user) => done(null, user ?? false), done);
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, user.id));
+  passport.deserializeUser((id: string, done) => {
+    knex('users')
+      .where({ id })
+      .first('id', 'email', 'first_name', 'last_name')
+      .then((user: SessionUser | undefined) => done(null, user ?? false), done);
+  });
+  return passport;
+}

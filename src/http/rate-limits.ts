@@ -1,0 +1,69 @@
+// Rate limits (SPEC §4): failed logins per account and per IP, the token endpoints per IP.
+// Counters live in Redis when REDIS_URL is set (shared by every instance), else in memory.
+// A limited request is a 429 with Retry-After and RateLimit-* headers, in the dialect of the
+// endpoint (error object, OAuth JSON or page) through the shared error handler.
+import { createHash } from 'node:crypto';
+import { rateLimit, ipKeyGenerator, type Options, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import { createClient } from 'redis';
+import type { Request, RequestHandler } from 'express';
+import type { Config } from '../config';
+import { HttpError } from '../errors';
+
+export interface RateLimiters {
+  loginPerIp: RequestHandler;
+  loginPerAccount: RequestHandler;
+  tokenEndpoints: RequestHandler;
+  close(): Promise<void>;
+}
+
+const LIMITED_DETAIL = 'Too many attempts. Please wait before trying again.';
+
+function clientIp(req: Request): string {
+  return ipKeyGenerator(req.ip ?? 'unknown');
+}
+
+/** The account a login attempt names (form `email`, JSON `username`), hashed to keep emails out of Redis. */
+function accountKey(req: Request): string {
+  const name = req.body?.email ?? req.body?.username;
+  const normalized = typeof name === 'string' ? name.trim().toLowerCase() : '';
+  return createHash('sha256').update(normalized).digest('hex');
+}
+
+export function createRateLimiters(config: Config): RateLimiters {
+  const redis = config.redisUrl ? createClient({ url: config.redisUrl }) : undefined;
+  if (redis) {
+    redis.on('error', () => {}); // reconnects by itself; a failed command surfaces as an error
+    void redis.connect().catch(() => {});
+  }
+  const store = (prefix: string): Store | undefined =>
+    redis ? new RedisStore({ prefix: `seatshare:rl:${prefix}:`, sendCommand: (...args: string[]) => redis.sendCommand(args) }) : undefined;
+
+  const base = (prefix: string, options: Partial<Options>): RequestHandler =>
+    rateLimit({
+      standardHeaders: 'draft-6',
+      legacyHeaders: false,
+      store: store(prefix),
+      passOnStoreError: true, // a Redis outage must not lock everybody out
+      handler: (_req, res, next) => {
+        next(new HttpError(429, LIMITED_DETAIL, { headers: { 'Retry-After': String(res.getHeader('Retry-After') ?? 60) } }));
+      },
+      ...options,
+    });
+
+  const loginWindowMs = config.rateLimits.windowMinutes * 60 * 1000;
+  return {
+    // Only failed logins count (SPEC §4); the route marks success with a status below 400.
+    loginPerIp: base('login-ip', { windowMs: loginWindowMs, limit: config.rateLimits.loginPerIp, skipSuccessfulRequests: true, keyGenerator: clientIp }),
+    loginPerAccount: base('login-account', {
+      windowMs: loginWindowMs,
+      limit: config.rateLimits.loginPerAccount,
+      skipSuccessfulRequests: true,
+      keyGenerator: accountKey,
+    }),
+    tokenEndpoints: base('token', { windowMs: loginWindowMs, limit: config.rateLimits.tokenPerIp, keyGenerator: clientIp }),
+    async close() {
+      if (redis?.isOpen) await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// The model @node-oauth/oauth2-server calls. The library runs the grants; this file adds what
+// it lacks (../shared/notes/oauth-library.md §2.5): public clients never authenticate with a
+// secret and confidential ones always do, codes are consumed atomically and a replay revokes
+// what the code issued, and a rotated refresh token presented again revokes its whole family.
+//
+// The `user` object the library carries from getAuthorizationCode / getRefreshToken into
+// saveToken is how a new token learns its code and its family.
+import type { Knex } from 'knex';
+import type { AuthorizationCodeModel, RefreshTokenModel } from '@node-oauth/oauth2-server';
+import { generateToken } from '../security/tokens';
+import * as store from './store';
+import type { ClientRow } from './clients';
+
+export interface OAuthUser {
+  id: string;
+  /** Set when the token is issued from a code (replay revokes it). */
+  authorizationCodeId?: string;
+  /** Set when the token replaces a refreshed one (same family). */
+  familyId?: string;
+}
+
+export interface OAuthClient {
+  id: string; // our primary key (oauth_clients.id)
+  clientId: string; // the public identifier
+  name: string;
+  type: ClientRow['client_type'];
+  redirectUris: string[];
+  grants: string[];
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+}
+
+export function toOAuthClient(row: ClientRow): OAuthClient {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    name: row.name,
+    type: row.client_type,
+    redirectUris: row.redirect_uris,
+    grants: ['authorization_code', 'refresh_token'],
+    accessTokenLifetime: store.ACCESS_TOKEN_LIFETIME_SECONDS,
+    refreshTokenLifetime: store.REFRESH_TOKEN_LIFETIME_SECONDS,
+  };
+}
+
+export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenModel {
+  return {
+    generateAccessToken: async () => generateToken('access'),
+    generateRefreshToken: async () => generateToken('refresh'),
+    generateAuthorizationCode: async () => generateToken('code'),
+
+    /**
+     * `secret` is null at the authorization endpoint (the client is only identified), a string
+     * when the client authenticated, and undefined on a PKCE or refresh request without one —
+     * which only a public client may make.
+     */
+    async getClient(clientId: string, secret?: string | null) {
+      const row = await store.findClientByClientId(knex, clientId);
+      if (!row) return false;
+      if (secret === null) return toOAuthClient(row);
+      if (row.client_type === 'public') return secret === undefined ? toOAuthClient(row) : false;
+      return typeof secret === 'string' && store.secretMatches(row, secret) ? toOAuthClient(row) : false;
+    },
+
+    async saveAuthorizationCode(code, client, user) {
+      const u = user as OAuthUser;
+      await store.saveCode(knex, code.authorizationCode, {
+        client_id: client.id,
+        user_id: u.id,
+        redirect_uri: code.redirectUri,
+        scope: code.scope ?? [],
+        code_challenge: code.codeChallenge ?? null,
+        code_challenge_method: code.codeChallengeMethod ?? null,
+        expires_at: code.expiresAt,
+      });
+      return { ...code, client, user };
+    },
+
+    async getAuthorizationCode(code) {
+      const row = await store.findCode(knex, code);
+      if (!row) return false;
+      if (row.consumed_at) {
+        await store.revokeTokensOfCode(knex, row.id);
+        return false;
+      }
+      return {
+        authorizationCode: code,
+        expiresAt: row.expires_at,
+        redirectUri: row.redirect_uri,
+        scope: row.scope,
+        codeChallenge: row.code_challenge ?? undefined,
+        codeChallengeMethod: row.code_challenge_method ?? undefined,
+        client: { id: row.client_id, grants: [] },
+        user: { id: row.user_id, authorizationCodeId: row.id } satisfies OAuthUser,
+      };
+    },
+
+    async revokeAuthorizationCode(code) {
+      const codeId = (code.user as OAuthUser).authorizationCodeId as string;
+      if (await store.consumeCode(knex, codeId)) return true;
+      await store.revokeTokensOfCode(knex, codeId); // lost the race to another redemption
+      return false;
+    },
+
+    async saveToken(token, client, user) {
+      const u = user as OAuthUser;
+      await store.saveToken(
+        knex,
+        {
+          accessToken: token.accessToken,
+          accessTokenExpiresAt: token.accessTokenExpiresAt as Date,
+          refreshToken: token.refreshToken,
+          refreshTokenExpiresAt: token.refreshTokenExpiresAt,
+          scope: token.scope ?? [],
+        },
+        { clientId: client.id, userId: u.id, familyId: u.familyId, authorizationCodeId: u.authorizationCodeId },
+      );
+      return { ...token, client, user: { id: u.id } };
+    },
+
+    async getAccessToken(accessToken) {
+      const row = await store.findTokenByAccessToken(knex, accessToken);
+      if (!row || row.revoked_at) return false;
+      return { accessToken, accessTokenExpiresAt: row.access_token_expires_at, scope: row.scope, client: { id: row.client_id, grants: [] }, user: { id: row.user_id } };
+    },
+
+    async getRefreshToken(refreshToken) {
+      const row = await store.findTokenByRefreshToken(knex, refreshToken);
+      if (!row || row.revoked_at) return false;
+      if (row.refresh_used_at) {
+        await store.revokeFamily(knex, row.family_id); // a spent refresh token came back: assume theft
+        return false;
+      }
+      return {
+        refreshToken,
+        refreshTokenExpiresAt: row.refresh_token_expires_at ?? undefined,
+        scope: row.scope,
+        client: { id: row.client_id, grants: [] },
+        user: { id: row.user_id, familyId: row.family_id, tokenId: row.id } as OAuthUser,
+      };
+    },
+
+    async revokeToken(token) {
+      const u = token.user as OAuthUser & { tokenId: string };
+      if (await store.rotateRefreshToken(knex, u.tokenId)) return true;
+      await store.revokeFamily(knex, u.familyId as string); // concurrent reuse
+      return false;
+    },
+
+    async validateScope(_user, _client, scope) {
+      return scope ?? false;
+    },
+
+    async verifyScope(token, scope) {
+      return scope.every((s) => (token.scope ?? []).includes(s));
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// Data access of the authorization server: clients, codes, tokens, consents. Every secret is
+// looked up by its SHA-256 digest through a unique index; every "use once" is a conditional
+// UPDATE whose row count says whether this caller won.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { hashToken, tokenMatchesHash } from '../security/tokens';
+import type { ClientRow } from './clients';
+
+export const CODE_LIFETIME_SECONDS = 10 * 60;
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 60 * 60;
+export const REFRESH_TOKEN_LIFETIME_SECONDS = 30 * 24 * 60 * 60;
+
+export interface CodeRow {
+  id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string[];
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  expires_at: Date;
+  consumed_at: Date | null;
+}
+
+export interface TokenRow {
+  id: string;
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  scope: string[];
+  access_token_expires_at: Date;
+  refresh_token_expires_at: Date | null;
+  authorization_code_id: string | null;
+  refresh_used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+export function findClientByClientId(knex: Knex, clientId: string): Promise<ClientRow | undefined> {
+  return knex<ClientRow>('oauth_clients').where({ client_id: clientId }).first();
+}
+
+/** A confidential client's secret, compared in constant time against the stored digest. */
+export function secretMatches(client: ClientRow, secret: string): boolean {
+  return client.secret_hash !== null && tokenMatchesHash(secret, client.secret_hash);
+}
+
+export async function saveCode(knex: Knex, code: string, fields: Omit<CodeRow, 'id' | 'consumed_at'>): Promise<CodeRow> {
+  const [row] = await knex('oauth_authorization_codes').insert({ ...fields, code_hash: hashToken(code) }).returning('*');
+  return row as CodeRow;
+}
+
+export function findCode(knex: Knex, code: string): Promise<CodeRow | undefined> {
+  return knex('oauth_authorization_codes').where({ code_hash: hashToken(code) }).first() as Promise<CodeRow | undefined>;
+}
+
+/** Marks the code used; false when it already was (a replay, or a concurrent redemption). */
+export async function consumeCode(knex: Knex, codeId: string): Promise<boolean> {
+  const count = await knex('oauth_authorization_codes').where({ id: codeId }).whereNull('consumed_at').update({ consumed_at: knex.fn.now() });
+  return count === 1;
+}
+
+/** RFC 6749 §4.1.2: a replayed code revokes every token issued from it. */
+export function revokeTokensOfCode(knex: Knex, codeId: string): Promise<number> {
+  return knex('oauth_tokens').where({ authorization_code_id: codeId }).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken?: string;
+  refreshTokenExpiresAt?: Date;
+  scope: string[];
+}
+
+export async function saveToken(
+  knex: Knex,
+  token: IssuedToken,
+  link: { clientId: string; userId: string; familyId?: string; authorizationCodeId?: string },
+): Promise<TokenRow> {
+  const [row] = await knex('oauth_tokens')
+    .insert({
+      access_token_hash: hashToken(token.accessToken),
+      access_token_expires_at: token.accessTokenExpiresAt,
+      refresh_token_hash: token.refreshToken ? hashToken(token.refreshToken) : null,
+      refresh_token_expires_at: token.refreshToken ? token.refreshTokenExpiresAt : null,
+      family_id: link.familyId ?? randomUUID(),
+      client_id: link.clientId,
+      user_id: link.userId,
+      scope: token.scope,
+      authorization_code_id: link.authorizationCodeId ?? null,
+    })
+    .returning('*');
+  return row as TokenRow;
+}
+
+export function findTokenByAccessToken(knex: Knex, accessToken: string): Promise<TokenRow | undefined> {
+  return knex('oauth_tokens').where({ access_token_hash: hashToken(accessToken) }).first() as Promise<TokenRow | undefined>;
+}
+
+export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {
+  return knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).first() as Promise<TokenRow | undefined>;
+}
+
+/** Spends a refresh token; false when it was already spent or revoked. */
+export async function rotateRefreshToken(knex: Knex, tokenId: string): Promise<boolean> {
+  const count = await knex('oauth_tokens')
+    .where({ id: tokenId })
+    .whereNull('refresh_used_at')
+    .whereNull('revoked_at')
+    .update({ refresh_used_at: knex.fn.now() });
+  return count === 1;
+}
+
+/** RFC 9700 §4.14.2: reuse of a rotated refresh token revokes every token of its family. */
+export function revokeFamily(knex: Knex, familyId: string): Promise<number> {
+  return knex('oauth_tokens').where({ family_id: familyId }).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+}
+
+export function revokeToken(knex: Knex, tokenId: string): Promise<number> {
+  return knex('oauth_tokens').where({ id: tokenId }).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+}
+
+export function isAccessTokenActive(token: TokenRow, now = new Date()): boolean {
+  return token.revoked_at === null && token.access_token_expires_at > now;
+}
+
+export function isRefreshTokenActive(token: TokenRow, now = new Date()): boolean {
+  return token.revoked_at === null && token.refresh_used_at === null && token.refresh_token_expires_at !== null && token.refresh_token_expires_at > now;
+}
+
+// --- Consents ---------------------------------------------------------------------------------
+
+export async function findConsent(knex: Knex, userId: string, clientId: string): Promise<{ scope: string[] } | undefined> {
+  return knex('oauth_consents').where({ user_id: userId, client_id: clientId }).first('scope');
+}
+
+/** Records a grant, widening an earlier one (scopes only ever add up until revoked). */
+export async function saveConsent(knex: Knex, userId: string, clientId: string, scope: string[]): Promise<void> {
+  await knex.raw(
+    `insert into oauth_consents (user_id, client_id, scope) values (?, ?, ?::text[])
+     on conflict (user_id, client_id) do update
+       set scope = (select array_agg(distinct s order by s) from unnest(oauth_consents.scope || excluded.scope) as s),
+           updated_at = now()`,
+    [userId, clientId, scope],
+  );
+}
+
+/** Revoking an app: its consent goes, and every token it holds for the user is revoked. */
+export async function revokeAuthorization(knex: Knex, userId: string, clientId: string): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await trx('oauth_consents').where({ user_id: userId, client_id: clientId }).del();
+    await trx('oauth_tokens').where({ user_id: userId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+  });
+}

@@ -1,0 +1,65 @@
+// POST /oauth/token (form or JSON) and the documented SeatShare GET form (confidential clients
+// only, with a Deprecation header). The library runs the grants; around it: credentials read
+// once (Basic percent-decoded, never both methods, never the query string of a POST), and the
+// reply in SPEC §3's shape.
+import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
+import { Router, type Request, type Response } from 'express';
+import type { RequestHandler } from 'express';
+import { OAuthProtocolError, bodyOf, oauthBodyParsers, readClientCredentials, sendOAuthError, sendOAuthJson } from './protocol';
+
+async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: Record<string, unknown>): Promise<void> {
+  const credentials = readClientCredentials(req, params);
+  const body: Record<string, unknown> = { ...params };
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (credentials?.viaBasic) {
+    // Hand the library plain Basic credentials (it does not percent-decode them).
+    headers.authorization = `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret ?? ''}`).toString('base64')}`;
+  }
+  const request = new OAuth2Server.Request({ method: 'POST', headers, query: {}, body });
+  const response = new OAuth2Server.Response();
+  try {
+    const token = await oauth.token(request, response);
+    sendOAuthJson(res, 200, {
+      access_token: token.accessToken,
+      token_type: 'bearer',
+      expires_in: Math.round(((token.accessTokenExpiresAt as Date).getTime() - Date.now()) / 1000),
+      refresh_token: token.refreshToken,
+      scope: (token.scope ?? []).join(' '),
+    });
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    if (error.name === 'server_error') {
+      req.log.error({ err: error }, 'token endpoint failed');
+      sendOAuthError(res, 503, 'server_error', 'The service is temporarily unavailable. Please retry shortly.');
+      return;
+    }
+    const status = error.name === 'invalid_client' ? 401 : error.code === 401 ? 401 : 400;
+    sendOAuthError(res, status, error.name, error.message);
+  }
+}
+
+export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/oauth/token', limiter, ...oauthBodyParsers, async (req, res) => {
+    if (req.query.client_secret !== undefined || req.query.code !== undefined || req.query.refresh_token !== undefined) {
+      throw new OAuthProtocolError('invalid_request', 'Send credentials and codes in the request body, not the query string.');
+    }
+    if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
+      throw new OAuthProtocolError('invalid_request', 'The body must be application/x-www-form-urlencoded or application/json.');
+    }
+    await exchange(oauth, req, res, bodyOf(req));
+  });
+
+  // The original SeatShare docs: GET /oauth/token?client_id&client_secret&code&grant_type&redirect_uri.
+  router.get('/oauth/token', limiter, async (req, res) => {
+    res.set('Deprecation', 'true');
+    res.set('Link', '</.well-known/oauth-authorization-server>; rel="deprecation"');
+    if (typeof req.query.client_secret !== 'string' || req.headers.authorization) {
+      throw new OAuthProtocolError('invalid_request', 'The GET form of the token endpoint is for confidential clients with client_secret in the query; use POST.');
+    }
+    await exchange(oauth, req, res, req.query as Record<string, unknown>);
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+// /account/authorizations (revoke an app: its consent goes and its tokens for you are revoked)
+// and /account/tokens (personal API tokens, shown once).
+import { Router } from 'express';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { notFound } from '../errors';
+import { revokeAuthorization } from '../oauth/store';
+import { createPersonalToken, deletePersonalToken, listPersonalTokens } from '../auth/personal-tokens';
+import { csrfProtection } from './csrf';
+import { renderPage, requireLogin } from './render';
+
+const tokenNameSchema = z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters');
+
+export function accountPages(knex: Knex): Router {
+  const router = Router();
+  router.use('/account', requireLogin);
+
+  const listAuthorizations = (userId: string) =>
+    knex('oauth_consents as g')
+      .join('oauth_clients as c', 'c.id', 'g.client_id')
+      .where('g.user_id', userId)
+      .orderBy('c.name')
+      .select('c.client_id', 'c.name', 'g.scope', 'g.created_at');
+
+  router.get('/account/authorizations', async (req, res) => {
+    renderPage(req, res, 'account/authorizations', { title: 'Authorized applications', authorizations: await listAuthorizations(req.user!.id) });
+  });
+
+  router.post('/account/authorizations/:clientId/revoke', csrfProtection, async (req, res) => {
+    const client = await knex('oauth_clients').where({ client_id: req.params.clientId }).first('id');
+    if (!client) throw notFound('There is no such application.');
+    await revokeAuthorization(knex, req.user!.id, client.id);
+    res.redirect(303, '/account/authorizations');
+  });
+
+  const showTokens = async (req: Parameters<typeof renderPage>[0], res: Parameters<typeof renderPage>[1], extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(req, res, 'account/tokens', { title: 'Personal API tokens', tokens: await listPersonalTokens(knex, req.user!.id), created: null, ...extra }, status);
+
+  router.get('/account/tokens', async (req, res) => showTokens(req, res));
+
+  router.post('/account/tokens', csrfProtection, async (req, res) => {
+    const name = tokenNameSchema.safeParse(req.body.name);
+    if (!name.success) {
+      await showTokens(req, res, { fieldErrors: { name: name.error.issues.map((i) => i.message) }, error: 'Please name the token.' }, 400);
+      return;
+    }
+    const scopes = [req.body.scope].flat();
+    const scope = scopes.includes('write') ? ['read', 'write'] : ['read'];
+    const { row, token } = await createPersonalToken(knex, req.user!.id, { name: name.data, scope });
+    await showTokens(req, res, { created: { name: row.name, token }, notice: 'Token created.' });
+  });
+
+  router.post('/account/tokens/:id/revoke', csrfProtection, async (req, res) => {
+    const id = String(req.params.id);
+    const deleted = /^[0-9a-f-]{36}$/i.test(id) ? await deletePersonalToken(knex, req.user!.id, id) : 0;
+    if (!deleted) throw notFound('There is no such token among yours.');
+    res.redirect(303, '/account/tokens');
+  });
+
+  return router;
+}

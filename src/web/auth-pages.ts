@@ -1,0 +1,68 @@
+// Sign-up, login and logout (SPEC §2). Login failures get one generic message; failed attempts
+// are rate-limited per account and per IP (src/http/rate-limits.ts): a 401 counts, a login not.
+import { Router, type RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { fromZodError } from '../errors';
+import { createUser, findUserByEmail, newUserSchema } from '../users/users';
+import { checkCredentials } from '../auth/passport';
+import { renderPage, safeReturnTo } from './render';
+
+export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    res.redirect(req.user ? '/account/authorizations' : '/login');
+  });
+
+  router.get('/login', (req, res) => {
+    renderPage(req, res, 'login', { title: 'Log in', email: '', returnTo: safeReturnTo(req.query.return_to) });
+  });
+
+  router.post('/login', ...loginLimiters, async (req, res, next) => {
+    const email = typeof req.body.email === 'string' ? req.body.email.trim() : '';
+    const password = typeof req.body.password === 'string' ? req.body.password : '';
+    const returnTo = safeReturnTo(req.body.return_to);
+    const user = email && password ? await checkCredentials(knex, email, password) : undefined;
+    if (!user) {
+      renderPage(req, res, 'login', { title: 'Log in', email, returnTo, error: 'Email or password is incorrect.' }, 401);
+      return;
+    }
+    req.login({ id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name }, (error) => {
+      if (error) return next(error);
+      res.redirect(303, returnTo);
+    });
+  });
+
+  router.get('/signup', (req, res) => {
+    renderPage(req, res, 'signup', { title: 'Sign up', values: {}, returnTo: safeReturnTo(req.query.return_to) });
+  });
+
+  router.post('/signup', async (req, res, next) => {
+    const returnTo = safeReturnTo(req.body.return_to);
+    const values = { email: req.body.email, first_name: req.body.first_name, last_name: req.body.last_name };
+    const parsed = newUserSchema.safeParse({ ...values, password: req.body.password });
+    const fieldErrors = parsed.success ? {} : (fromZodError(parsed.error as z.ZodError).options.fields ?? {});
+    if (parsed.success && (await findUserByEmail(knex, parsed.data.email))) {
+      fieldErrors.email = ['is invalid or already taken'];
+    }
+    if (!parsed.success || Object.keys(fieldErrors).length > 0) {
+      renderPage(req, res, 'signup', { title: 'Sign up', values, returnTo, fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      return;
+    }
+    const user = await createUser(knex, parsed.data);
+    req.login({ id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name }, (error) => {
+      if (error) return next(error);
+      res.redirect(303, returnTo);
+    });
+  });
+
+  router.post('/logout', (req, res, next) => {
+    req.logout((error) => {
+      if (error) return next(error);
+      req.session.destroy(() => res.redirect(303, '/login'));
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,110 @@
+// /developer/applications (SPEC §2): a signed-in user registers and manages OAuth clients.
+// The secret is shown once (on creation and on rotation) and kept only as a digest.
+import { Router, type Request, type Response } from 'express';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { fromZodError, notFound } from '../errors';
+import { generateToken, hashToken } from '../security/tokens';
+import { createClient, newClientSchema, redirectUriSchema, type ClientRow } from '../oauth/clients';
+import { csrfProtection } from './csrf';
+import { renderPage, requireLogin } from './render';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function redirectUrisFrom(text: unknown): string[] {
+  return typeof text === 'string' ? text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean) : [];
+}
+
+const editSchema = z.object({
+  name: newClientSchema.shape.name,
+  redirect_uris: z.array(redirectUriSchema).min(1, 'needs at least one redirect URI').max(20, 'at most 20 redirect URIs'),
+});
+
+/** Field errors keyed by form field (`redirect_uris.1` → `redirect_uris`). */
+function formErrors(error: z.ZodError): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const [key, messages] of Object.entries(fromZodError(error).options.fields ?? {})) {
+    const [name, index] = key.split('.');
+    const prefix = index !== undefined ? `line ${Number(index) + 1}: ` : '';
+    (fields[name!] ??= []).push(...messages.map((m) => prefix + m));
+  }
+  return fields;
+}
+
+export function developerPages(knex: Knex): Router {
+  const router = Router();
+  router.use('/developer', requireLogin);
+
+  const ownClient = async (req: Request): Promise<ClientRow> => {
+    const id = req.params.id as string;
+    const client = UUID.test(id) ? await knex('oauth_clients').where({ id, owner_id: req.user!.id }).first() : undefined;
+    if (!client) throw notFound('There is no such application among yours.');
+    return client;
+  };
+
+  const showCredentials = (req: Request, res: Response, client: ClientRow, secret: string | undefined, title: string) =>
+    renderPage(req, res, 'developer/credentials', { title, client, secret });
+
+  router.get('/developer/applications', async (req, res) => {
+    const clients = await knex('oauth_clients').where({ owner_id: req.user!.id }).orderBy('created_at', 'desc');
+    renderPage(req, res, 'developer/list', { title: 'Your applications', clients });
+  });
+
+  router.get('/developer/applications/new', (req, res) => {
+    renderPage(req, res, 'developer/form', { title: 'Register an application', client: null, values: {}, action: '/developer/applications' });
+  });
+
+  router.post('/developer/applications', csrfProtection, async (req, res) => {
+    const values = { name: req.body.name, redirect_uris: req.body.redirect_uris, client_type: req.body.client_type };
+    const parsed = newClientSchema.safeParse({
+      name: req.body.name,
+      redirect_uris: redirectUrisFrom(req.body.redirect_uris),
+      client_type: req.body.client_type,
+      owner_id: req.user!.id,
+    });
+    if (!parsed.success) {
+      const fieldErrors = formErrors(parsed.error);
+      renderPage(req, res, 'developer/form', { title: 'Register an application', client: null, values, action: '/developer/applications', fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      return;
+    }
+    const { client, clientSecret } = await createClient(knex, parsed.data);
+    showCredentials(req, res, client, clientSecret, `${client.name} is registered`);
+  });
+
+  router.get('/developer/applications/:id', async (req, res) => {
+    const client = await ownClient(req);
+    const values = { name: client.name, redirect_uris: client.redirect_uris.join('\n') };
+    renderPage(req, res, 'developer/form', { title: client.name, client, values, action: `/developer/applications/${client.id}` });
+  });
+
+  router.post('/developer/applications/:id', csrfProtection, async (req, res) => {
+    const client = await ownClient(req);
+    const values = { name: req.body.name, redirect_uris: req.body.redirect_uris };
+    const parsed = editSchema.safeParse({ name: req.body.name, redirect_uris: redirectUrisFrom(req.body.redirect_uris) });
+    if (!parsed.success) {
+      const fieldErrors = formErrors(parsed.error);
+      renderPage(req, res, 'developer/form', { title: client.name, client, values, action: `/developer/applications/${client.id}`, fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      return;
+    }
+    await knex('oauth_clients')
+      .where({ id: client.id })
+      .update({ name: parsed.data.name, redirect_uris: [...new Set(parsed.data.redirect_uris)], updated_at: knex.fn.now() });
+    res.redirect(303, '/developer/applications');
+  });
+
+  router.post('/developer/applications/:id/rotate-secret', csrfProtection, async (req, res) => {
+    const client = await ownClient(req);
+    if (client.client_type !== 'confidential') throw notFound('Public applications have no secret.');
+    const secret = generateToken('client_secret');
+    await knex('oauth_clients').where({ id: client.id }).update({ secret_hash: hashToken(secret), updated_at: knex.fn.now() });
+    showCredentials(req, res, client, secret, `New secret for ${client.name}`);
+  });
+
+  router.post('/developer/applications/:id/delete', csrfProtection, async (req, res) => {
+    const client = await ownClient(req);
+    await knex('oauth_clients').where({ id: client.id }).del(); // codes, tokens, consents cascade
+    res.redirect(303, '/developer/applications');
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+// express-session rows in the `sessions` table through knex, so both database modes share one
+// store (connect-pg-simple needs a pg pool, which the embedded mode does not have) and several
+// instances share sessions (SPEC §1 scale-out).
+import session from 'express-session';
+import type { Knex } from 'knex';
+
+type Callback<T = void> = (error?: unknown, value?: T) => void;
+
+const DEFAULT_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+function expiry(sess: session.SessionData): Date {
+  const expires = sess.cookie?.expires;
+  return expires ? new Date(expires) : new Date(Date.now() + DEFAULT_LIFETIME_MS);
+}
+
+function userIdOf(sess: session.SessionData): string | null {
+  const user = (sess as { passport?: { user?: unknown } }).passport?.user;
+  return typeof user === 'string' ? user : null;
+}
+
+export class KnexSessionStore extends session.Store {
+  constructor(private readonly knex: Knex) {
+    super();
+  }
+
+  override get(sid: string, callback: Callback<session.SessionData | null>): void {
+    this.knex('sessions')
+      .where({ sid })
+      .where('expires_at', '>', this.knex.fn.now())
+      .first('sess')
+      .then((row) => callback(undefined, row ? (row.sess as session.SessionData) : null), callback);
+  }
+
+  override set(sid: string, sess: session.SessionData, callback?: Callback): void {
+    const row = { sid, sess: JSON.stringify(sess), expires_at: expiry(sess), user_id: userIdOf(sess) };
+    this.knex('sessions')
+      .insert(row)
+      .onConflict('sid')
+      .merge(['sess', 'expires_at', 'user_id'])
+      .then(() => callback?.(), (error) => callback?.(error));
+  }
+
+  override touch(sid: string, sess: session.SessionData, callback?: Callback): void {
+    this.knex('sessions')
+      .where({ sid })
+      .update({ expires_at: expiry(sess) })
+      .then(() => callback?.(), (error) => callback?.(error));
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    this.knex('sessions')
+      .where({ sid })
+      .del()
+      .then(() => callback?.(), (error) => callback?.(error));
+  }
+
+  /** Deletes expired sessions; the server calls it on a timer. */
+  prune(): Promise<number> {
+    return this.knex('sessions').where('expires_at', '<=', this.knex.fn.now()).del();
+  }
+}
