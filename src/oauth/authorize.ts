@@ -163,7 +163,7 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
     const owner = request.client.owner_first_name ? `${request.client.owner_first_name} ${request.client.owner_last_name}` : null;
     renderPage(req, res, 'oauth/consent', {
       title: `Authorize ${request.client.name}`,
-      client: { name: request.client.name, ownerName: owner },
+      application: { name: request.client.name, ownerName: owner }, // not `client`: that is an ejs option
       scopes: request.scope.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
       redirectUri: request.redirectUri,
       params: Object.fromEntries(

@@ -10,7 +10,12 @@ import { OAuthProtocolError, bodyOf, oauthBodyParsers, readClientCredentials, se
 async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: Record<string, unknown>): Promise<void> {
   const credentials = readClientCredentials(req, params);
   const body: Record<string, unknown> = { ...params };
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  // The library insists on a form body (type-is also wants a length to believe there is one);
+  // JSON bodies and the GET form are handed to it as the parsed form they are equivalent to.
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': String(new URLSearchParams(body as Record<string, string>).toString().length),
+  };
   if (credentials?.viaBasic) {
     // Hand the library plain Basic credentials (it does not percent-decode them).
     headers.authorization = `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret ?? ''}`).toString('base64')}`;

@@ -43,7 +43,7 @@ export function developerPages(knex: Knex): Router {
   };
 
   const showCredentials = (req: Request, res: Response, client: ClientRow, secret: string | undefined, title: string) =>
-    renderPage(req, res, 'developer/credentials', { title, client, secret });
+    renderPage(req, res, 'developer/credentials', { title, application: client, secret }); // `client` is an ejs option
 
   router.get('/developer/applications', async (req, res) => {
     const clients = await knex('oauth_clients').where({ owner_id: req.user!.id }).orderBy('created_at', 'desc');
@@ -51,7 +51,7 @@ export function developerPages(knex: Knex): Router {
   });
 
   router.get('/developer/applications/new', (req, res) => {
-    renderPage(req, res, 'developer/form', { title: 'Register an application', client: null, values: {}, action: '/developer/applications' });
+    renderPage(req, res, 'developer/form', { title: 'Register an application', application: null, values: {}, action: '/developer/applications' });
   });
 
   router.post('/developer/applications', csrfProtection, async (req, res) => {
@@ -64,7 +64,7 @@ export function developerPages(knex: Knex): Router {
     });
     if (!parsed.success) {
       const fieldErrors = formErrors(parsed.error);
-      renderPage(req, res, 'developer/form', { title: 'Register an application', client: null, values, action: '/developer/applications', fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      renderPage(req, res, 'developer/form', { title: 'Register an application', application: null, values, action: '/developer/applications', fieldErrors, error: 'Please correct the marked fields.' }, 400);
       return;
     }
     const { client, clientSecret } = await createClient(knex, parsed.data);
@@ -74,7 +74,7 @@ export function developerPages(knex: Knex): Router {
   router.get('/developer/applications/:id', async (req, res) => {
     const client = await ownClient(req);
     const values = { name: client.name, redirect_uris: client.redirect_uris.join('\n') };
-    renderPage(req, res, 'developer/form', { title: client.name, client, values, action: `/developer/applications/${client.id}` });
+    renderPage(req, res, 'developer/form', { title: client.name, application: client, values, action: `/developer/applications/${client.id}` });
   });
 
   router.post('/developer/applications/:id', csrfProtection, async (req, res) => {
@@ -83,7 +83,7 @@ export function developerPages(knex: Knex): Router {
     const parsed = editSchema.safeParse({ name: req.body.name, redirect_uris: redirectUrisFrom(req.body.redirect_uris) });
     if (!parsed.success) {
       const fieldErrors = formErrors(parsed.error);
-      renderPage(req, res, 'developer/form', { title: client.name, client, values, action: `/developer/applications/${client.id}`, fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      renderPage(req, res, 'developer/form', { title: client.name, application: client, values, action: `/developer/applications/${client.id}`, fieldErrors, error: 'Please correct the marked fields.' }, 400);
       return;
     }
     await knex('oauth_clients')
