@@ -1,0 +1,248 @@
+// The token endpoint, as the RFC checklist: codes, PKCE, client authentication, refresh rotation.
+import request from 'supertest';
+import { useTestDatabase } from '../helpers/db';
+import { testApp } from '../helpers/app';
+import { pkcePair } from '../helpers/browser';
+import { buildAuthorizationCode, buildClient, buildToken, buildUser } from '../factories';
+import { hashToken } from '../../src/security/tokens';
+
+const db = useTestDatabase();
+const CB = 'http://127.0.0.1:9999/cb';
+
+async function codeFor(clientOverrides: Record<string, unknown> = {}, codeOverrides: Record<string, unknown> = {}) {
+  const client = await buildClient(db.knex, clientOverrides);
+  const user = await buildUser(db.knex);
+  const pkce = pkcePair();
+  const code = await buildAuthorizationCode(db.knex, { client_id: client.id, user_id: user.id, code_challenge: pkce.challenge, code_challenge_method: 'S256', ...codeOverrides });
+  return { client, user, pkce, code };
+}
+
+const exchange = (app: ReturnType<typeof testApp>, fields: Record<string, string | undefined>) =>
+  request(app).post('/oauth/token').type('form').send(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+
+function expectOAuthError(res: request.Response, status: number, error: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.body).toEqual({ error, error_description: expect.any(String) });
+  if (status === 401) expect(res.headers['www-authenticate']).toBe('Basic realm="seatshare"');
+}
+
+describe('authorization_code grant', () => {
+  it('exchanges a code for tokens in the SPEC §3 shape, storing only digests', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const res = await request(app)
+      .post('/oauth/token')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier })
+      .expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      access_token: expect.stringMatching(/^ssa_/),
+      token_type: 'bearer',
+      expires_in: expect.any(Number),
+      refresh_token: expect.stringMatching(/^ssr_/),
+      scope: 'read write',
+    });
+    expect(res.body.expires_in).toBeGreaterThan(3590);
+    const row = await db.knex('oauth_tokens').where({ access_token_hash: hashToken(res.body.access_token) }).first();
+    expect(row).toMatchObject({ authorization_code_id: code.id, client_id: client.id, refresh_token_hash: hashToken(res.body.refresh_token) });
+  });
+
+  it('accepts client_secret_post and a JSON body', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    await request(app)
+      .post('/oauth/token')
+      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret })
+      .expect(200);
+  });
+
+  it('percent-decodes client credentials sent with HTTP Basic (RFC 6749 §2.3.1)', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const encoded = (value: string) => encodeURIComponent(value).replace(/-/g, '%2D').replace(/_/g, '%5F');
+    const basic = Buffer.from(`${encoded(client.client_id)}:${encoded(client.secret!)}`).toString('base64');
+    await request(app)
+      .post('/oauth/token')
+      .set('Authorization', `Basic ${basic}`)
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier })
+      .expect(200);
+  });
+
+  it('lets a public client exchange with client_id and the PKCE verifier alone', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor({ client_type: 'public' });
+    await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id }).expect(200);
+  });
+
+  it('rejects an expired code', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor({}, { expires_at: new Date(Date.now() - 1000) });
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+  });
+
+  it('rejects a reused code and revokes the tokens issued from it', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret };
+    const first = await exchange(app, fields).expect(200);
+    await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(200);
+    expectOAuthError(await exchange(app, fields), 400, 'invalid_grant');
+    await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(401);
+    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+  });
+
+  it('gives exactly one success for two concurrent redemptions of one code', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret };
+    const results = await Promise.all([exchange(app, fields), exchange(app, fields), exchange(app, fields)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+  });
+
+  it("rejects another client's code", async () => {
+    const app = testApp(db.db);
+    const { pkce, code } = await codeFor();
+    const other = await buildClient(db.knex);
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
+  });
+
+  it('rejects a wrong redirect_uri', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: 'http://127.0.0.1:9999/other', code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_request');
+  });
+
+  it('rejects a missing PKCE verifier and a wrong one, and a wrong one uses up the code', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const base = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, client_id: client.client_id, client_secret: client.secret };
+    expectOAuthError(await exchange(app, { ...base, code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
+    expectOAuthError(await exchange(app, { ...base, code_verifier: pkce.verifier }), 400, 'invalid_grant');
+    const second = await codeFor();
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: second.code.code, redirect_uri: CB, client_id: second.client.client_id, client_secret: second.client.secret }), 400, 'invalid_grant');
+  });
+
+  it('rejects a verifier for a code issued without a challenge (PKCE downgrade)', async () => {
+    const app = testApp(db.db);
+    const { client, code } = await codeFor({}, { code_challenge: null, code_challenge_method: null });
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkcePair().verifier, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+  });
+});
+
+describe('client authentication', () => {
+  it('rejects a confidential client without its secret, even with PKCE', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id }), 401, 'invalid_client');
+    expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).toBeNull();
+  });
+
+  it('rejects a wrong secret with 401 and a Basic challenge', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const res = await request(app).post('/oauth/token').auth(client.client_id, 'sss_wrong').type('form').send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier });
+    expectOAuthError(res, 401, 'invalid_client');
+  });
+
+  it('rejects a public client that sends a secret', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor({ client_type: 'public' });
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: 'anything' }), 401, 'invalid_client');
+  });
+
+  it('rejects two authentication methods at once, and credentials in the query string', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor();
+    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier };
+    const both = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send({ ...fields, client_secret: client.secret });
+    expectOAuthError(both, 400, 'invalid_request');
+    const query = await request(app).post(`/oauth/token?client_secret=${client.secret}`).type('form').send({ ...fields, client_id: client.client_id });
+    expectOAuthError(query, 400, 'invalid_request');
+  });
+
+  it('rejects a body that is neither a form nor JSON, and malformed JSON, in OAuth JSON', async () => {
+    const app = testApp(db.db);
+    expectOAuthError(await request(app).post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=x'), 400, 'invalid_request');
+    expectOAuthError(await request(app).post('/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'), 400, 'invalid_request');
+  });
+
+  it('rejects an unknown grant type, and the password grant for every client', async () => {
+    const app = testApp(db.db);
+    const client = await buildClient(db.knex);
+    expectOAuthError(await exchange(app, { grant_type: 'urn:example:nonsense', client_id: client.client_id, client_secret: client.secret }), 400, 'unsupported_grant_type');
+    expectOAuthError(await exchange(app, { grant_type: 'password', username: 'a', password: 'b', client_id: client.client_id, client_secret: client.secret }), 400, 'unauthorized_client');
+  });
+});
+
+describe('the documented SeatShare GET form', () => {
+  it('exchanges a code for a confidential client, with a Deprecation header', async () => {
+    const app = testApp(db.db);
+    const { client, code } = await codeFor({}, { code_challenge: null, code_challenge_method: null });
+    const query = new URLSearchParams({ client_id: client.client_id, client_secret: client.secret!, code: code.code, grant_type: 'authorization_code', redirect_uri: CB });
+    const res = await request(app).get(`/oauth/token?${query}`).expect(200);
+    expect(res.headers.deprecation).toBe('true');
+    expect(res.body.token_type).toBe('bearer');
+  });
+
+  it('is refused without a client secret', async () => {
+    const app = testApp(db.db);
+    const { client, pkce, code } = await codeFor({ client_type: 'public' });
+    const query = new URLSearchParams({ client_id: client.client_id, code: code.code, grant_type: 'authorization_code', redirect_uri: CB, code_verifier: pkce.verifier });
+    expectOAuthError(await request(app).get(`/oauth/token?${query}`), 400, 'invalid_request');
+  });
+});
+
+describe('refresh_token grant', () => {
+  it('rotates the refresh token; reuse of the old one revokes the whole family', async () => {
+    const app = testApp(db.db);
+    const client = await buildClient(db.knex);
+    const first = await buildToken(db.knex, { client_id: client.id });
+    const refresh = (refresh_token: string) => exchange(app, { grant_type: 'refresh_token', refresh_token, client_id: client.client_id, client_secret: client.secret });
+
+    const second = (await refresh(first.refresh_token).expect(200)).body;
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    const secondRow = await db.knex('oauth_tokens').where({ access_token_hash: hashToken(second.access_token) }).first();
+    expect(secondRow.family_id).toBe(first.family_id);
+
+    expectOAuthError(await refresh(first.refresh_token), 400, 'invalid_grant'); // reuse
+    const family = await db.knex('oauth_tokens').where({ family_id: first.family_id });
+    expect(family.every((row: { revoked_at: Date | null }) => row.revoked_at !== null)).toBe(true);
+    expectOAuthError(await refresh(second.refresh_token), 400, 'invalid_grant');
+    await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${second.access_token}`).expect(401);
+  });
+
+  it('lets a public client refresh with client_id alone, and a confidential one only with its secret', async () => {
+    const app = testApp(db.db);
+    const mobile = await buildClient(db.knex, { client_type: 'public' });
+    const token = await buildToken(db.knex, { client_id: mobile.id });
+    await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: mobile.client_id }).expect(200);
+    const server = await buildClient(db.knex);
+    const other = await buildToken(db.knex, { client_id: server.id });
+    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: other.refresh_token, client_id: server.client_id }), 401, 'invalid_client');
+  });
+
+  it("rejects another client's refresh token, and a wider scope", async () => {
+    const app = testApp(db.db);
+    const client = await buildClient(db.knex);
+    const token = await buildToken(db.knex, { client_id: client.id, scope: ['read'] });
+    const other = await buildClient(db.knex);
+    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
+    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client.client_id, client_secret: client.secret, scope: 'read write' }), 400, 'invalid_scope');
+  });
+
+  it('rejects a revoked or expired refresh token', async () => {
+    const app = testApp(db.db);
+    const client = await buildClient(db.knex);
+    const revoked = await buildToken(db.knex, { client_id: client.id, revoked_at: new Date() });
+    const expired = await buildToken(db.knex, { client_id: client.id, refresh_token_expires_at: new Date(Date.now() - 1000) });
+    for (const token of [revoked, expired]) {
+      expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+    }
+  });
+});
