@@ -38,9 +38,11 @@ export async function up(knex: Knex): Promise<void> {
     t.text('section').notNullable().defaultTo('');
     t.text('row').notNullable().defaultTo('');
     t.text('seat').notNullable().defaultTo('');
-    t.specificType('section_sort', 'text generated always as (natural_sort_key(section)) stored');
-    t.specificType('row_sort', 'text generated always as (natural_sort_key("row")) stored');
-    t.specificType('seat_sort', 'text generated always as (natural_sort_key(seat)) stored');
+    // Collation "C" so the order is the same on every server, whatever its locale (PGlite
+    // sorts as C; a Debian cluster made under en_US would otherwise ignore spaces and dashes).
+    t.specificType('section_sort', 'text collate "C" generated always as (natural_sort_key(section)) stored');
+    t.specificType('row_sort', 'text collate "C" generated always as (natural_sort_key("row")) stored');
+    t.specificType('seat_sort', 'text collate "C" generated always as (natural_sort_key(seat)) stored');
     t.decimal('cost', 10, 2).notNullable().defaultTo(0);
     t.text('note').notNullable().defaultTo('');
     timestamps(knex, t);

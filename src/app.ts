@@ -12,7 +12,7 @@ import type { Config } from './config';
 import type { Database } from './db';
 import type { Logger } from './logger';
 import { apiConventions } from './http/api-conventions';
-import { apiRouteNotFound, errorHandler, pageNotFound } from './http/error-handler';
+import { apiRouteNotFound, errorHandler, markApiRequest, pageNotFound } from './http/error-handler';
 import { healthRoutes } from './http/health';
 import { requestId } from './http/request-id';
 import { createShutdownController, type ShutdownController } from './http/shutdown';
@@ -109,7 +109,7 @@ export function createApp(
 
   const loginLimits = [rateLimiters.loginPerIp, rateLimiters.loginPerAccount];
   const api = Router();
-  api.use(apiConventions);
+  api.use(markApiRequest, apiConventions);
   api.use(authenticateRoute(knex, loginLimits));
   options.mountApiRoutes?.(api);
   const authenticate = apiAuthentication(knex);

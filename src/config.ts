@@ -1,6 +1,7 @@
 // Every setting of SPEC §1, read from the environment and validated once at start-up.
 // A bad value stops the process with one message naming every bad variable.
 import path from 'node:path';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const DEFAULT_SESSION_SECRET = 'seatshare-development-session-secret-change-me';
@@ -37,7 +38,7 @@ const environmentSchema = z
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
     // Express's "trust proxy": true/false, a hop count, or a list of addresses/subnets.
-    TRUST_PROXY: z.string().optional(),
+    TRUST_PROXY: z.string().refine(isTrustProxy, 'must be true, false, a hop count, or addresses/subnets like "loopback, 10.0.0.0/8"').optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
     DB_POOL_MAX: integer(1, 100).default(10),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -87,6 +88,25 @@ export class ConfigError extends Error {
   }
 }
 
+/** `scheme://user:secret@host` → `scheme://user:***@host`: bad URLs are echoed, passwords never. */
+function withoutPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Express's "trust proxy" values: true/false, a hop count, or names and addresses/subnets. */
+function isTrustProxy(value: string): boolean {
+  if (/^(true|false|\d+)$/.test(value)) return true;
+  return value.split(',').every((part) => {
+    const [address, bits, ...rest] = part.trim().split('/');
+    if (rest.length > 0 || !address) return false;
+    if (PROXY_NAMES.has(address)) return bits === undefined;
+    const version = isIP(address);
+    return version !== 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128)));
+  });
+}
+
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === '' || value === 'false' || value === '0') return false;
   if (value === 'true') return true;
@@ -103,7 +123,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const given = present[name];
-      const shown = name === 'SESSION_SECRET' || given === undefined ? '' : ` (got "${given}")`;
+      const shown = name === 'SESSION_SECRET' || given === undefined ? '' : ` (got "${withoutPassword(given)}")`;
       return `${name} ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);

@@ -91,7 +91,9 @@ function fromSqlState(sqlState: string, cause: unknown): HttpError | undefined {
     case '40001':
     case '40P01':
       return unavailable(cause, 'The change collided with another one. Please retry.');
+    case '25006': // read-only transaction: the database is failing over
     case '53300':
+    case '57014': // query cancelled
     case '57P01':
     case '57P02':
     case '57P03':
@@ -130,10 +132,12 @@ export function toHttpError(error: unknown): HttpError {
     const mapped = fromBodyParser(e.type, error);
     if (mapped) return mapped;
   }
-  // http-errors style client errors from middleware (csrf-sync, …) keep their status.
+  // Client errors raised by middleware (csrf-sync, body-parser's content encodings, the
+  // router's malformed %-escapes) keep their status; their message only when meant for users.
   const status = (error as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true) {
-    return new HttpError(status, typeof e.message === 'string' ? e.message : 'The request was refused.', { cause: error });
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const exposed = (error as { expose?: unknown }).expose === true && typeof e.message === 'string';
+    return new HttpError(status, exposed ? (e.message as string) : `The request was refused (${STATUS_CODES[status] ?? status}).`, { cause: error });
   }
   if (typeof e.code === 'string') {
     if (/^[0-9A-Z]{5}$/.test(e.code)) {
@@ -142,8 +146,11 @@ export function toHttpError(error: unknown): HttpError {
     }
     if (NETWORK_ERROR_CODES.has(e.code)) return unavailable(error);
   }
-  // A pool that cannot hand out a connection, or pg's "Connection terminated" (it has no code).
-  if (e.name === 'KnexTimeoutError' || (typeof e.message === 'string' && /^Connection terminated/.test(e.message))) {
+  // A pool that cannot hand out a connection, or pg's connection failures that carry no code.
+  if (
+    e.name === 'KnexTimeoutError' ||
+    (typeof e.message === 'string' && /^(Connection terminated|Client has encountered a connection error)/.test(e.message))
+  ) {
     return unavailable(error);
   }
   return new HttpError(500, 'Something went wrong on our side. The error has been logged.', { cause: error });

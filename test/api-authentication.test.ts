@@ -1,6 +1,6 @@
 // Authentication of /api/v1 (SPEC §4): Bearer and Token credentials, scopes, challenges.
 import request from 'supertest';
-import type { Router } from 'express';
+import { Router } from 'express';
 import { useTestDatabase } from './helpers/db';
 import { testApp } from './helpers/app';
 import { buildPersonalToken, buildToken, buildUser } from './factories';
@@ -15,10 +15,6 @@ const writeRoute = (api: Router) => {
   resource(router, '/v1/things', { post: (_req, res) => void res.status(201).json({}) });
   api.use(router);
 };
-import { Router as ExpressRouter } from 'express';
-function Router() {
-  return ExpressRouter();
-}
 
 describe('parseAuthorization', () => {
   it.each([

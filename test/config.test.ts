@@ -65,6 +65,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('checks TRUST_PROXY at start-up, not at the first request', () => {
+    expect(problemsOf({ TRUST_PROXY: 'foo' })[0]).toMatch(/^TRUST_PROXY must be true, false, a hop count/);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })).toHaveLength(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, ::1' }).trustProxy).toBe('loopback, 10.0.0.0/8, ::1');
+  });
+
+  it('never echoes the password of a bad URL', () => {
+    const [problem] = problemsOf({ DATABASE_URL: 'postgress://app:S3cretPw@db:5432/x' });
+    expect(problem).toBe('DATABASE_URL must be a URL like postgres://user:password@host:5432/database (got "postgress://app:***@db:5432/x")');
+  });
+
   it('refuses a port out of range and a short session secret', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT must be at most 65535 (got "70000")']);
     expect(problemsOf({ SESSION_SECRET: 'short' })).toEqual(['SESSION_SECRET must be at least 32 characters']);

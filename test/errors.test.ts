@@ -106,6 +106,15 @@ describe('the router', () => {
     await request(app()).head('/api/v1/things').expect(200);
   });
 
+  it('answers in the error object whatever the case of /api, and with a query on /api itself', async () => {
+    expectErrorObject((await request(app()).get('/API/v1/nothing').expect(404)).body, 404, 'Not Found');
+    expectErrorObject((await request(app()).get('/api?x=1').expect(404)).body, 404, 'Not Found');
+  });
+
+  it('400, not 500, for a path with a malformed %-escape', async () => {
+    expectErrorObject((await request(app()).get('/api/v1/things/%E0%A4%A').expect(400)).body, 400, 'Bad Request');
+  });
+
   it('passes a record error through as 404', async () => {
     const res = await request(app()).get('/api/v1/things/42').expect(404);
     expect(res.body).toEqual({ error: 'Not Found', error_detail: 'The record you requested could not be found.', code: 404 });
@@ -131,6 +140,15 @@ describe('content negotiation and bodies', () => {
     const res = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').send('{"name": ').expect(400);
     expectErrorObject(res.body, 400, 'Bad Request');
     expect(res.body.error_detail).toBe('The request body is not valid JSON.');
+  });
+
+  it('4xx, not 500, for a body whose Content-Encoding is false or unsupported', async () => {
+    const gzip = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{"name":"x"}');
+    expect(gzip.status).toBeGreaterThanOrEqual(400);
+    expect(gzip.status).toBeLessThan(500);
+    expect(gzip.body.code).toBe(gzip.status);
+    const unknown = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').set('Content-Encoding', 'zstd-nope').send('{"name":"x"}');
+    expect(unknown.status).toBe(415);
   });
 
   it('413 for a body over 100 kB', async () => {

@@ -5,6 +5,12 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpError, notFound, toHttpError } from '../errors';
 import { renderPage } from '../web/render';
 
+/** Marks a request as the API's, so its errors are the error object (whatever the path's case). */
+export const markApiRequest: RequestHandler = (_req, res, next) => {
+  res.locals.api = true;
+  next();
+};
+
 export const apiRouteNotFound: RequestHandler = () => {
   throw notFound('There is no API route at this path. See /api/v1/openapi.json for the routes.');
 };
@@ -24,7 +30,7 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
   }
   res.set(httpError.options.headers ?? {});
   res.status(httpError.status);
-  if (req.originalUrl.startsWith('/api/') || req.originalUrl === '/api') {
+  if (res.locals.api === true) {
     res.json(httpError.body);
   } else if (req.accepts(['text/plain', 'text/html']) === 'text/html' && req.app.get('views')) {
     renderPage(req, res, 'error', { title: httpError.body.error, detail: httpError.detail }, httpError.status);

@@ -68,7 +68,7 @@ describe('login', () => {
     const url = authorizeUrl(baseParams(client.client_id));
     const res = await b.agent.get(url).expect(303);
     expect(res.headers.location).toBe(`/login?return_to=${encodeURIComponent(url)}`);
-    const loginPage = await b.agent.get(res.headers.location).expect(200);
+    const loginPage = await b.agent.get(res.headers.location as string).expect(200);
     const loggedIn = await b.agent.post('/login').type('form').send({ _csrf: csrfFrom(loginPage.text), email: user.email, password: 'correct horse battery staple', return_to: url });
     expect(loggedIn.status).toBe(303);
     expect(loggedIn.headers.location).toBe(url);
