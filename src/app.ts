@@ -17,6 +17,7 @@ import { healthRoutes } from './http/health';
 import { requestId } from './http/request-id';
 import { createShutdownController, type ShutdownController } from './http/shutdown';
 import { createRateLimiters, type RateLimiters } from './http/rate-limits';
+import { httpsOnly } from './http/https-only';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { apiAuthentication } from './auth/api-authentication';
 import { authenticateRoute } from './auth/authenticate-route';
@@ -94,6 +95,7 @@ export function createApp(
     }),
   );
   app.use(shutdown.closeConnections);
+  if (production) app.use(httpsOnly(config.baseUrl));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
 
   app.use(healthRoutes(knex, shutdown.isShuttingDown));

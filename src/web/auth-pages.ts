@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { fromZodError } from '../errors';
 import { createUser, findUserByEmail, newUserSchema } from '../users/users';
 import { checkCredentials } from '../auth/passport';
+import { csrfProtection } from './csrf';
 import { renderPage, safeReturnTo } from './render';
 
 export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
@@ -19,7 +20,7 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
     renderPage(req, res, 'login', { title: 'Log in', email: '', returnTo: safeReturnTo(req.query.return_to) });
   });
 
-  router.post('/login', ...loginLimiters, async (req, res, next) => {
+  router.post('/login', csrfProtection, ...loginLimiters, async (req, res, next) => {
     const email = typeof req.body.email === 'string' ? req.body.email.trim() : '';
     const password = typeof req.body.password === 'string' ? req.body.password : '';
     const returnTo = safeReturnTo(req.body.return_to);
@@ -38,12 +39,13 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
     renderPage(req, res, 'signup', { title: 'Sign up', values: {}, returnTo: safeReturnTo(req.query.return_to) });
   });
 
-  router.post('/signup', async (req, res, next) => {
+  router.post('/signup', csrfProtection, async (req, res, next) => {
     const returnTo = safeReturnTo(req.body.return_to);
     const values = { email: req.body.email, first_name: req.body.first_name, last_name: req.body.last_name };
     const parsed = newUserSchema.safeParse({ ...values, password: req.body.password });
     const fieldErrors = parsed.success ? {} : (fromZodError(parsed.error as z.ZodError).options.fields ?? {});
-    if (parsed.success && (await findUserByEmail(knex, parsed.data.email))) {
+    const email = newUserSchema.shape.email.safeParse(values.email);
+    if (email.success && (await findUserByEmail(knex, email.data))) {
       fieldErrors.email = ['is invalid or already taken'];
     }
     if (!parsed.success || Object.keys(fieldErrors).length > 0) {
@@ -57,7 +59,7 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
     });
   });
 
-  router.post('/logout', (req, res, next) => {
+  router.post('/logout', csrfProtection, (req, res, next) => {
     req.logout((error) => {
       if (error) return next(error);
       req.session.destroy(() => res.redirect(303, '/login'));
