@@ -41,7 +41,7 @@ describe('oauth4webapi (strict modern client)', () => {
 
     const me = await fetch(`${live.baseUrl}/api/v1/users/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(me.status).toBe(200);
-    expect((await me.json()).id).toBe(user.id);
+    expect(((await me.json()) as { id: string }).id).toBe(user.id);
 
     const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure));
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
