@@ -1,0 +1,69 @@
+// Headless Chromium (Debian's package, driven by playwright-core): sign up, register an app on
+// the developer page, and approve its consent page by the labels and buttons a person sees.
+import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { useTestDatabase } from '../helpers/db';
+import { startLiveServer } from '../helpers/live-server';
+import { pkcePair } from '../helpers/browser';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const db = useTestDatabase();
+
+if (!fs.existsSync(CHROMIUM)) {
+  // .ci/run installs Debian's chromium; a developer machine without it says so loudly.
+  it('needs Chromium', () => {
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  });
+} else {
+  let live: Awaited<ReturnType<typeof startLiveServer>>;
+  let browser: Browser;
+  beforeAll(async () => {
+    live = await startLiveServer(db.db);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+  });
+
+  it('signs up, registers an application, and approves its consent page', async () => {
+    const page = await browser.newPage();
+    const cspViolations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+
+    await page.goto(`${live.baseUrl}/signup`);
+    await page.getByLabel('First name').fill('Casey');
+    await page.getByLabel('Last name').fill('Jordan');
+    await page.getByLabel('Email').fill('casey@example.com');
+    await page.getByLabel('Password (at least 8 characters)').fill('a long password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/account\/authorizations$/);
+
+    await page.getByRole('link', { name: 'Developer' }).click();
+    await page.getByRole('link', { name: 'Register a new application' }).click();
+    await page.getByLabel('Application name').fill('Season Planner');
+    await page.getByLabel('Redirect URIs (one per line, matched exactly)').fill(`${live.baseUrl}/healthz`);
+    await page.getByLabel('Confidential — a server that can keep a secret').check();
+    await page.getByRole('button', { name: 'Register application' }).click();
+    const clientId = (await page.locator('#client-id').textContent())!.trim();
+    expect(await page.locator('#client-secret').textContent()).toMatch(/^sss_/);
+
+    const { challenge } = pkcePair();
+    const authorize = new URL(`${live.baseUrl}/oauth/authorize`);
+    authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: `${live.baseUrl}/healthz`, state: 'b-1', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+    await page.goto(authorize.toString());
+    await page.getByText('Season Planner').first().waitFor();
+    await page.getByText('registered by Casey Jordan').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+
+    // The redirect after the consent POST is allowed by the page's CSP form-action.
+    await page.waitForURL(/\/healthz\?code=/);
+    const landed = new URL(page.url());
+    expect(landed.searchParams.get('state')).toBe('b-1');
+    expect(landed.searchParams.get('iss')).toBe(live.baseUrl);
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  }, 60_000);
+}
