@@ -6,8 +6,11 @@ import { createDatabase, migrateToLatest } from './db';
 import { DataDirInUseError } from './db/data-dir-lock';
 import { createLogger } from './logger';
 import { createShutdownController } from './http/shutdown';
+import { createRateLimiters } from './http/rate-limits';
+import { createSessionStore } from './web/session';
 
 const SHUTDOWN_GRACE_MS = 1000;
+const SESSION_PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -18,7 +21,14 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
 
   const shutdown = createShutdownController();
-  const app = createApp({ config, db, logger, shutdown });
+  const rateLimiters = createRateLimiters(config);
+  const app = createApp({ config, db, logger, shutdown, rateLimiters });
+  // Expired sessions are deleted now and then (any instance may do it; the delete is idempotent).
+  const sessions = createSessionStore(db.knex);
+  const pruning = setInterval(() => {
+    sessions.prune().catch((error: unknown) => logger.warn({ err: error }, 'session pruning failed'));
+  }, SESSION_PRUNE_INTERVAL_MS);
+  pruning.unref();
   const server = app.listen(config.port, () => {
     logger.info(
       { port: config.port, baseUrl: config.baseUrl, database: db.mode, startupMs: Math.round(performance.now() - startedAt) },
@@ -36,6 +46,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await shutdown.shutdown(server, { graceMs: SHUTDOWN_GRACE_MS, timeoutMs: config.shutdownTimeoutMs });
+    clearInterval(pruning);
+    await rateLimiters.close();
     await db.close();
     logger.info('stopped');
     process.exit(0);

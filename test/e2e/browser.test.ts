@@ -1,6 +1,8 @@
 // Headless Chromium (Debian's package, driven by playwright-core): sign up, register an app on
 // the developer page, and approve its consent page by the labels and buttons a person sees.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { useTestDatabase } from '../helpers/db';
 import { startLiveServer } from '../helpers/live-server';
@@ -17,13 +19,20 @@ if (!fs.existsSync(CHROMIUM)) {
 } else {
   let live: Awaited<ReturnType<typeof startLiveServer>>;
   let browser: Browser;
+  // The client application: another origin, as in real life (so the consent page's CSP
+  // form-action must allow it, or Chromium stops the redirect after Approve).
+  const clientApp = http.createServer((_req, res) => res.end('client received the redirect'));
+  let callback: string;
   beforeAll(async () => {
+    await new Promise<void>((resolve) => clientApp.listen(0, '127.0.0.1', resolve));
+    callback = `http://127.0.0.1:${(clientApp.address() as AddressInfo).port}/cb`;
     live = await startLiveServer(db.db);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   afterAll(async () => {
     await browser?.close();
     await live?.close();
+    clientApp.close();
   });
 
   it('signs up, registers an application, and approves its consent page', async () => {
@@ -44,7 +53,7 @@ if (!fs.existsSync(CHROMIUM)) {
     await page.getByRole('link', { name: 'Developer' }).click();
     await page.getByRole('link', { name: 'Register a new application' }).click();
     await page.getByLabel('Application name').fill('Season Planner');
-    await page.getByLabel('Redirect URIs (one per line, matched exactly)').fill(`${live.baseUrl}/healthz`);
+    await page.getByLabel('Redirect URIs (one per line, matched exactly)').fill(callback);
     await page.getByLabel('Confidential — a server that can keep a secret').check();
     await page.getByRole('button', { name: 'Register application' }).click();
     const clientId = (await page.locator('#client-id').textContent())!.trim();
@@ -52,14 +61,14 @@ if (!fs.existsSync(CHROMIUM)) {
 
     const { challenge } = pkcePair();
     const authorize = new URL(`${live.baseUrl}/oauth/authorize`);
-    authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: `${live.baseUrl}/healthz`, state: 'b-1', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+    authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: callback, state: 'b-1', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
     await page.goto(authorize.toString());
     await page.getByText('Season Planner').first().waitFor();
     await page.getByText('registered by Casey Jordan').waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();
 
     // The redirect after the consent POST is allowed by the page's CSP form-action.
-    await page.waitForURL(/\/healthz\?code=/);
+    await page.waitForURL((url) => url.toString().startsWith(`${callback}?code=`), { timeout: 10_000 });
     const landed = new URL(page.url());
     expect(landed.searchParams.get('state')).toBe('b-1');
     expect(landed.searchParams.get('iss')).toBe(live.baseUrl);
