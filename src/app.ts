@@ -28,7 +28,7 @@ import { tokenRoutes } from './oauth/token';
 import { revocationRoutes } from './oauth/revocation';
 import { metadataRoutes } from './oauth/metadata';
 import { oauthErrorHandler } from './oauth/protocol';
-import { userRoutes } from './api/v1/users/routes';
+import { apiV1Routes } from './api/v1';
 import { sessionMiddleware, createSessionStore } from './web/session';
 import { authPages } from './web/auth-pages';
 import { developerPages } from './web/developer-pages';
@@ -114,8 +114,7 @@ export function createApp(
   api.use(markApiRequest, apiConventions);
   api.use(authenticateRoute(knex, loginLimits));
   options.mountApiRoutes?.(api);
-  const authenticate = apiAuthentication(knex);
-  api.use('/v1', userRoutes(knex, authenticate));
+  api.use('/v1', apiV1Routes(knex, config, [apiAuthentication(knex), rateLimiters.apiPerToken]));
   api.use(apiRouteNotFound);
   app.use('/api', api);
 

@@ -1,4 +1,5 @@
-// Rate limits (SPEC §4): failed logins per account and per IP, the token endpoints per IP.
+// Rate limits (SPEC §4): failed logins per account and per IP, the token endpoints per IP,
+// the API per token.
 // Counters live in Redis when REDIS_URL is set (shared by every instance), else in memory.
 // A limited request is a 429 with Retry-After and RateLimit-* headers, in the dialect of the
 // endpoint (error object, OAuth JSON or page) through the shared error handler.
@@ -14,6 +15,7 @@ export interface RateLimiters {
   loginPerIp: RequestHandler;
   loginPerAccount: RequestHandler;
   tokenEndpoints: RequestHandler;
+  apiPerToken: RequestHandler;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,12 @@ export function createRateLimiters(config: Config): RateLimiters {
       keyGenerator: accountKey,
     }),
     tokenEndpoints: base('token', { windowMs: loginWindowMs, limit: config.rateLimits.tokenPerIp, keyGenerator: clientIp }),
+    // Runs after API authentication: one budget per token, whichever instance serves it.
+    apiPerToken: base('api-token', {
+      windowMs: config.rateLimits.apiWindowMinutes * 60 * 1000,
+      limit: config.rateLimits.apiPerToken,
+      keyGenerator: (req) => req.caller?.tokenId ?? clientIp(req),
+    }),
     async close() {
       if (redis?.isOpen) await redis.quit();
     },

@@ -1,0 +1,30 @@
+// Events as the API shows them (SPEC §5), with the caller's view of their seats.
+import { iso } from '../fields';
+
+export interface EventRow {
+  id: string;
+  group_id: string;
+  name: string;
+  description: string;
+  start_time: Date;
+  date_tba: boolean;
+  time_tba: boolean;
+  created_at: Date;
+  /** json_build_object(total, available, mine): JSON, so it arrives parsed on both databases. */
+  ticket_counts: { total: number; available: number; mine: number } | string;
+}
+
+export function presentEvent(event: EventRow) {
+  const counts = typeof event.ticket_counts === 'string' ? JSON.parse(event.ticket_counts) : event.ticket_counts;
+  return {
+    id: event.id,
+    group_id: event.group_id,
+    name: event.name,
+    description: event.description,
+    start_time: iso(event.start_time),
+    date_tba: event.date_tba,
+    time_tba: event.time_tba,
+    ticket_counts: { total: Number(counts.total), available: Number(counts.available), mine: Number(counts.mine) },
+    created_at: iso(event.created_at),
+  };
+}

@@ -1,0 +1,45 @@
+// Field types shared by the API's zod schemas (SPEC §4: text limits, trimming, money).
+import { z } from 'zod';
+
+/** Trimmed text of `min`–`max` characters. */
+export function text(min: number, max: number) {
+  const trimmed = z.string().trim();
+  return (min > 0 ? trimmed.min(min, min === 1 ? 'must not be blank' : `must be at least ${min} characters`) : trimmed).max(
+    max,
+    `must be at most ${max} characters`,
+  );
+}
+
+export const personName = text(1, 100); // first, last, alias and group names
+export const freeText = text(0, 5000); // bio, description, note
+
+/** Money as a decimal string ("32.00"); a JSON number is accepted too. At most numeric(10,2). */
+export const money = z
+  .union([z.string().trim(), z.number()], { error: 'must be a decimal amount such as "32.00"' })
+  .transform((value) => (typeof value === 'number' ? String(value) : value))
+  .refine((value) => /^\d{1,8}(\.\d{1,2})?$/.test(value), 'must be an amount from 0 to 99999999.99 with at most two decimals')
+  .transform((value) => Number(value).toFixed(2));
+
+/** A reference to another record by id, checked against the database by the route (400 if unusable). */
+export const reference = z.string({ error: 'must be an id' });
+
+/** A boolean query parameter. */
+export const queryBoolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+
+/** IANA time zone names, as the runtime knows them ("Europe/Vienna", "UTC"). */
+export const timeZone = z.string().refine((zone) => {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone name such as "Europe/Vienna"');
+
+/** ISO 8601 in UTC with Z (SPEC §4). */
+export const iso = (date: Date): string => date.toISOString();
+export const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** "First Last": how people and aliases are named in the API. */
+export const displayName = (first: string, last: string): string => `${first} ${last}`;

@@ -1,0 +1,41 @@
+// Data access for /api/v1/groups. Reads go through visibleGroups(); writes take the
+// authorized record.
+import type { Knex } from 'knex';
+import type { Actor } from '../../../policies/actor';
+import type { Authorized } from '../../../policies/authorize';
+import { isUuid } from '../../../policies/ids';
+import { visibleGroups } from '../../../policies/scopes';
+import type { GroupRow } from './presenter';
+
+function groupColumns(db: Knex) {
+  return [
+    'g.id',
+    'g.name',
+    'g.description',
+    'g.invitation_code',
+    'g.created_at',
+    'g.updated_at',
+    'm.role',
+    // One index probe per group on memberships (group_id, user_id); a page holds few groups.
+    db.raw('(select count(*) from memberships as mc where mc.group_id = g.id) as member_count'),
+  ];
+}
+
+/** Your groups, by name. */
+export function listGroups(db: Knex, actor: Actor): Knex.QueryBuilder {
+  return visibleGroups(db, actor).select(groupColumns(db)).orderByRaw('lower(g.name) collate "C", g.id');
+}
+
+export async function findGroup(db: Knex, actor: Actor, id: string): Promise<GroupRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return visibleGroups(db, actor).where('g.id', id).first(groupColumns(db));
+}
+
+export async function updateGroup(db: Knex, group: Authorized<GroupRow>, changes: Partial<Pick<GroupRow, 'name' | 'description'>>): Promise<GroupRow> {
+  if (Object.keys(changes).length === 0) return group;
+  const [updated] = await db('groups')
+    .where({ id: group.id })
+    .update({ ...changes, updated_at: db.fn.now() })
+    .returning(['name', 'description', 'updated_at']);
+  return { ...group, ...updated };
+}

@@ -1,0 +1,16 @@
+// API v1: every resource's routes, each behind `guards` (token authentication, then the
+// per-token rate limit), which run per matched route (see guardRoutes).
+import { Router, type RequestHandler } from 'express';
+import type { Knex } from 'knex';
+import type { Config } from '../../config';
+import { aliasRoutes } from './user_aliases/routes';
+import { eventRoutes } from './events/routes';
+import { groupRoutes } from './groups/routes';
+import { ticketRoutes } from './tickets/routes';
+import { userRoutes } from './users/routes';
+
+export function apiV1Routes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
+  const v1 = Router();
+  for (const routes of [userRoutes, aliasRoutes, groupRoutes, eventRoutes, ticketRoutes]) v1.use(routes(knex, config, guards));
+  return v1;
+}

@@ -1,0 +1,54 @@
+// Tickets as the API shows them (SPEC §5), with the event, owner, assignee and alias
+// summaries that the list query joins in (no query per row).
+import { displayName, iso } from '../fields';
+
+export interface TicketRow {
+  id: string;
+  group_id: string;
+  event_id: string;
+  owner_id: string;
+  assignee_id: string | null;
+  alias_id: string | null;
+  section: string;
+  row: string;
+  seat: string;
+  cost: string;
+  note: string;
+  created_at: Date;
+  updated_at: Date;
+  event_name: string;
+  event_start_time: Date;
+  owner_first_name: string;
+  owner_last_name: string;
+  assignee_first_name: string | null;
+  assignee_last_name: string | null;
+  alias_first_name: string | null;
+  alias_last_name: string | null;
+}
+
+/** "326 K 9": the non-blank parts of the place. */
+export function seatName(ticket: Pick<TicketRow, 'section' | 'row' | 'seat'>): string {
+  return [ticket.section, ticket.row, ticket.seat].filter((part) => part.trim() !== '').join(' ');
+}
+
+export function presentTicket(ticket: TicketRow) {
+  return {
+    id: ticket.id,
+    group_id: ticket.group_id,
+    event_id: ticket.event_id,
+    event: { id: ticket.event_id, name: ticket.event_name, start_time: iso(ticket.event_start_time) },
+    owner: { id: ticket.owner_id, display_name: displayName(ticket.owner_first_name, ticket.owner_last_name) },
+    assignee: ticket.assignee_id
+      ? { id: ticket.assignee_id, display_name: displayName(ticket.assignee_first_name!, ticket.assignee_last_name!) }
+      : null,
+    alias: ticket.alias_id ? { id: ticket.alias_id, display_name: displayName(ticket.alias_first_name!, ticket.alias_last_name!) } : null,
+    section: ticket.section,
+    row: ticket.row,
+    seat: ticket.seat,
+    display_name: seatName(ticket),
+    cost: ticket.cost,
+    note: ticket.note,
+    created_at: iso(ticket.created_at),
+    updated_at: iso(ticket.updated_at),
+  };
+}

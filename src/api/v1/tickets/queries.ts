@@ -1,0 +1,99 @@
+// Data access for /api/v1/tickets: reads through visibleTickets() with the summaries joined
+// in, so a page of any length is one statement.
+import type { Knex } from 'knex';
+import { selectTogether } from '../../../db/select-together';
+import type { Actor } from '../../../policies/actor';
+import { isUuid } from '../../../policies/ids';
+import { visibleEvents, visibleGroups, visibleTickets } from '../../../policies/scopes';
+import type { TicketRow } from './presenter';
+
+const TICKET_COLUMNS = [
+  't.id',
+  't.group_id',
+  't.event_id',
+  't.owner_id',
+  't.assignee_id',
+  't.alias_id',
+  't.section',
+  't.row',
+  't.seat',
+  't.cost',
+  't.note',
+  't.created_at',
+  't.updated_at',
+  'e.name as event_name',
+  'e.start_time as event_start_time',
+  'o.first_name as owner_first_name',
+  'o.last_name as owner_last_name',
+  'asg.first_name as assignee_first_name',
+  'asg.last_name as assignee_last_name',
+  'al.first_name as alias_first_name',
+  'al.last_name as alias_last_name',
+];
+
+function withSummaries(query: Knex.QueryBuilder): Knex.QueryBuilder {
+  return (
+    query
+      // The group condition is redundant (tickets' composite key) but lets the planner use
+      // events (group_id, …) as well.
+      .join('events as e', (on) => on.on('e.id', '=', 't.event_id').andOn('e.group_id', '=', 't.group_id'))
+      .join('users as o', 'o.id', 't.owner_id')
+      .leftJoin('users as asg', 'asg.id', 't.assignee_id')
+      .leftJoin('user_aliases as al', 'al.id', 't.alias_id')
+      .select(TICKET_COLUMNS)
+  );
+}
+
+export interface TicketFilters {
+  owner?: 'me';
+  assignee?: 'me';
+  show?: 'past' | 'future';
+  groupId?: string; // already authorized
+  eventId?: string; // already authorized
+  available?: boolean;
+}
+
+/** Tickets in your groups: by event start, then section, row and seat in natural order. */
+export function listTickets(db: Knex, actor: Actor, filters: TicketFilters): Knex.QueryBuilder {
+  const query = withSummaries(visibleTickets(db, actor));
+  if (filters.owner === 'me') query.where('t.owner_id', actor.userId);
+  if (filters.assignee === 'me') query.where('t.assignee_id', actor.userId);
+  if (filters.show) {
+    // SPEC §5: past and future are about your own seats, the ones you own or hold.
+    query.where((mine) => mine.where('t.owner_id', actor.userId).orWhere('t.assignee_id', actor.userId));
+    query.where('e.start_time', filters.show === 'future' ? '>=' : '<', db.fn.now());
+  }
+  if (filters.groupId) query.where('t.group_id', filters.groupId);
+  if (filters.eventId) query.where('t.event_id', filters.eventId);
+  if (filters.available === true) query.whereNull('t.assignee_id');
+  if (filters.available === false) query.whereNotNull('t.assignee_id');
+  return query.orderBy(['e.start_time', 't.event_id', 't.section_sort', 't.row_sort', 't.seat_sort', 't.id']);
+}
+
+/**
+ * The records a list's filters name (`group_id`, `event_id`), looked up through their
+ * visibility scopes in one statement; a name the caller cannot see comes back undefined.
+ */
+export async function findFilterTargets(
+  db: Knex,
+  actor: Actor,
+  { groupId, eventId }: { groupId?: string; eventId?: string },
+): Promise<{ group?: { id: string }; event?: { id: string } }> {
+  if (groupId === undefined && eventId === undefined) return {};
+  const found = await selectTogether(db, {
+    group_id: isUuid(groupId) ? visibleGroups(db, actor).where('g.id', groupId).select('g.id') : null,
+    event_id: isUuid(eventId) ? visibleEvents(db, actor).where('e.id', eventId).select('e.id') : null,
+  });
+  return {
+    group: typeof found.group_id === 'string' ? { id: found.group_id } : undefined,
+    event: typeof found.event_id === 'string' ? { id: found.event_id } : undefined,
+  };
+}
+
+/** One ticket you can see; `lock` takes its row lock for an update in a transaction. */
+export async function findTicket(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<TicketRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const query = withSummaries(visibleTickets(db, actor)).where('t.id', id);
+  if (lock) query.forUpdate('t');
+  return query.first();
+}

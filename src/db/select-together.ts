@@ -1,0 +1,13 @@
+// Several single-value lookups in one round trip: `select (q1) as a, (q2) as b`. Each query
+// selects one column and is limited to one row; a lookup given as null answers null.
+import type { Knex } from 'knex';
+
+export async function selectTogether<K extends string>(db: Knex, lookups: Record<K, Knex.QueryBuilder | null>): Promise<Record<K, unknown>> {
+  const names = Object.keys(lookups) as K[];
+  const columns = names.map((name) => {
+    const query = lookups[name];
+    return query ? query.clone().limit(1).as(name) : db.raw('null as ??', [name]);
+  });
+  const [row] = await db.select(columns);
+  return row as Record<K, unknown>;
+}

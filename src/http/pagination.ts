@@ -1,0 +1,61 @@
+// Lists (SPEC §4): `limit` (default 50, at most 500) and `offset`; the total in
+// `X-Total-Count`; `Link` (RFC 8288) with rel="next" / rel="prev" where they exist.
+import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+
+export const MAX_LIMIT = 500;
+
+function wholeNumber(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message);
+}
+
+/** Spread into a list's query schema. */
+export const pageFields = {
+  limit: wholeNumber(1, MAX_LIMIT).default(50),
+  offset: wholeNumber(0, 1_000_000_000).default(0),
+};
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+/**
+ * One page of `query` and the total in the same statement (`count(*) over ()`). Only a page
+ * past the end needs a second statement to learn the total.
+ */
+export async function fetchPage<T>(db: Knex, query: Knex.QueryBuilder, { limit, offset }: Page): Promise<{ rows: T[]; total: number }> {
+  const rows: Array<T & { total_count?: number | string }> = await query
+    .clone()
+    .select(db.raw('count(*) over () as total_count'))
+    .limit(limit)
+    .offset(offset);
+  if (rows.length > 0) {
+    const total = Number(rows[0]!.total_count);
+    for (const row of rows) delete row.total_count;
+    return { rows, total };
+  }
+  if (offset === 0) return { rows: [], total: 0 };
+  const [counted] = (await db.count({ n: '*' }).from(query.clone().clearOrder().as('page'))) as Array<{ n: number | string }>;
+  return { rows: [], total: Number(counted?.n ?? 0) };
+}
+
+export function setPageHeaders(req: Request, res: Response, baseUrl: string, { limit, offset }: Page, total: number): void {
+  res.set('X-Total-Count', String(total));
+  const link = (rel: string, at: number) => {
+    const url = new URL(baseUrl.replace(/\/+$/, '') + req.originalUrl);
+    url.searchParams.set('limit', String(limit));
+    url.searchParams.set('offset', String(at));
+    return `<${url.href}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (offset + limit < total) links.push(link('next', offset + limit));
+  if (offset > 0) links.push(link('prev', Math.max(0, Math.min(offset - limit, total - limit))));
+  if (links.length) res.set('Link', links.join(', '));
+}

@@ -1,0 +1,58 @@
+// The policy rules of SPEC §5 as pure, synchronous functions over already-loaded rows, built
+// from small named predicates. Seeing a record is decided in SQL (scopes.ts); these decide
+// what the caller may do with a record they can see.
+import type { Actor } from './actor';
+import { allOf, allow, deny, type Verdict } from './verdict';
+
+export type Role = 'admin' | 'member';
+
+// --- Predicates --------------------------------------------------------------------------
+
+export const isSelf = (actor: Actor, userId: string): boolean => actor.userId === userId;
+export const isAdmin = (membership: { role: Role }): boolean => membership.role === 'admin';
+export const isOwner = (actor: Actor, ticket: { owner_id: string }): boolean => ticket.owner_id === actor.userId;
+export const isAssignee = (actor: Actor, ticket: { assignee_id: string | null }): boolean => ticket.assignee_id === actor.userId;
+
+// --- Groups ------------------------------------------------------------------------------
+
+/** `group.role` is the actor's role in it (every visible group has one). */
+export function mayUpdateGroup(group: { role: Role }): Verdict {
+  return isAdmin(group) ? allow : deny('Only an admin of this group may change it.');
+}
+
+// --- User aliases ------------------------------------------------------------------------
+
+export function mayChangeAlias(actor: Actor, alias: { user_id: string }): Verdict {
+  return isSelf(actor, alias.user_id) ? allow : deny('Only the person who made this alias may change it.');
+}
+
+// --- Tickets -----------------------------------------------------------------------------
+
+/** Fields only the owner may change: where the seat is. */
+export const SEAT_FIELDS = ['section', 'row', 'seat'] as const;
+
+type TicketParties = { owner_id: string; assignee_id: string | null };
+
+export function mayChangeTicket(actor: Actor, ticket: TicketParties): Verdict {
+  return isOwner(actor, ticket) || isAssignee(actor, ticket) ? allow : deny('Only the owner or the assignee of this ticket may change it.');
+}
+
+/** `fields`: the body's field names. */
+export function mayUpdateTicket(actor: Actor, ticket: TicketParties, fields: readonly string[]): Verdict {
+  const seatFields = fields.filter((field) => (SEAT_FIELDS as readonly string[]).includes(field));
+  return allOf(
+    mayChangeTicket(actor, ticket),
+    seatFields.length && !isOwner(actor, ticket) ? deny(`Only the owner of this ticket may change ${seatFields.join(', ')}.`) : allow,
+  );
+}
+
+export const mayDeleteTicket = mayChangeTicket;
+
+/**
+ * Whether an alias may go on a ticket (SPEC §5): one of the actor's own aliases, on a ticket
+ * that will be assigned to the actor. A refusal is a 400 on `alias_id`, not a 403: it is a
+ * body field naming a record that is not a valid choice.
+ */
+export function isValidAliasChoice(actor: Actor, alias: { user_id: string } | undefined, assigneeAfter: string | null): boolean {
+  return alias !== undefined && isSelf(actor, alias.user_id) && assigneeAfter === actor.userId;
+}

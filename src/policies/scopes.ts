@@ -1,0 +1,59 @@
+// Visibility in SQL (SPEC §5): one scope per resource, used by every list and every
+// single-record lookup of the API. Each returns a knex query over the resource's table under
+// a fixed alias, already narrowed to what `actor` may see; callers add filters, joins (with
+// other aliases), columns and order.
+//
+//   "your groups"    active groups in which the actor has a membership (any role)
+//   "mutual member"  a user who shares at least one of your groups
+//
+// Reads of these tables from API code go through here (test/policies/boundary.test.ts checks).
+import type { Knex } from 'knex';
+import type { Actor } from './actor';
+
+/** Joins `memberships as m` (the actor's membership: `m.role`) and the active group of `groupColumn`. */
+function joinYourMembership(query: Knex.QueryBuilder, actor: Actor, groupColumn: string): Knex.QueryBuilder {
+  return query
+    .join('memberships as m', (on) => on.on('m.group_id', '=', groupColumn).andOnVal('m.user_id', '=', actor.userId))
+    .join('groups as g', (on) => on.on('g.id', '=', groupColumn).andOnNull('g.deactivated_at'));
+}
+
+/** Groups as `g`, with the actor's membership as `m`. */
+export function visibleGroups(db: Knex, actor: Actor): Knex.QueryBuilder {
+  return db('groups as g')
+    .join('memberships as m', (on) => on.on('m.group_id', '=', 'g.id').andOnVal('m.user_id', '=', actor.userId))
+    .whereNull('g.deactivated_at');
+}
+
+/** Events as `e`, with the actor's membership `m` and the group `g`. */
+export function visibleEvents(db: Knex, actor: Actor): Knex.QueryBuilder {
+  return joinYourMembership(db('events as e'), actor, 'e.group_id');
+}
+
+/** Tickets as `t`, with the actor's membership `m` and the group `g`. */
+export function visibleTickets(db: Knex, actor: Actor): Knex.QueryBuilder {
+  return joinYourMembership(db('tickets as t'), actor, 't.group_id');
+}
+
+/** `where exists`: `userColumn` is the actor or shares one of the actor's active groups. */
+function isYouOrMutualMember(db: Knex, actor: Actor, userColumn: string) {
+  return (where: Knex.QueryBuilder) =>
+    where.where(userColumn, actor.userId).orWhereExists(
+      db
+        .select(db.raw('1'))
+        .from('memberships as mine')
+        .join('memberships as theirs', 'theirs.group_id', 'mine.group_id')
+        .join('groups as mg', (on) => on.on('mg.id', '=', 'mine.group_id').andOnNull('mg.deactivated_at'))
+        .where('mine.user_id', actor.userId)
+        .whereRaw('?? = ??', ['theirs.user_id', userColumn]),
+    );
+}
+
+/** Users as `u`: the actor and their mutual members. */
+export function visibleUsers(db: Knex, actor: Actor): Knex.QueryBuilder {
+  return db('users as u').where(isYouOrMutualMember(db, actor, 'u.id'));
+}
+
+/** User aliases as `a`: the actor's own and their mutual members'. */
+export function visibleAliases(db: Knex, actor: Actor): Knex.QueryBuilder {
+  return db('user_aliases as a').where(isYouOrMutualMember(db, actor, 'a.user_id'));
+}
