@@ -38,11 +38,14 @@ export async function resolveTicketChanges(trx: Knex.Transaction, actor: Actor, 
   if (body.assignee_id !== undefined && body.assignee_id !== null && !found.assignee) {
     fields.assignee_id = ["must be a member of the ticket's group, or null"];
   }
-  if (body.alias_id !== undefined && body.alias_id !== ticket.alias_id) {
+  if (body.alias_id !== undefined) {
+    const assigneeChanges = assigneeAfter !== ticket.assignee_id;
+    const unchanged = body.alias_id === ticket.alias_id && !assigneeChanges;
     const valid =
-      body.alias_id === null
-        ? assigneeAfter === actor.userId
-        : isValidAliasChoice(actor, found.alias_owner ? { user_id: String(found.alias_owner) } : undefined, assigneeAfter);
+      unchanged ||
+      (body.alias_id === null
+        ? assigneeChanges || assigneeAfter === actor.userId // clearing: what a new assignee does anyway
+        : isValidAliasChoice(actor, found.alias_owner ? { user_id: String(found.alias_owner) } : undefined, assigneeAfter));
     if (!valid) fields.alias_id = ['must be one of your aliases, on a ticket assigned to you'];
   }
   const place = { section: body.section ?? ticket.section, row: body.row ?? ticket.row, seat: body.seat ?? ticket.seat };
