@@ -1,0 +1,80 @@
+// No API handler reaches a table except through the policy layer (issue #4). A source check:
+//   - route, schema and presenter files under src/api touch no table at all;
+//   - the data files (queries.ts, changes.ts) read only through the visibility scopes of
+//     src/policies/scopes.ts: a table named directly must be a write (insert/update/delete)
+//     in a function that takes an `Authorized<…>` record or the `Actor` it acts for, and raw
+//     SQL must be a write or a subquery correlated to a row the scope already let through.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const API_DIR = path.join(__dirname, '../../src/api');
+const DATA_FILES = new Set(['queries.ts', 'changes.ts']);
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** The statement starting at `index`: up to the `;` that ends it. */
+const statementAt = (source: string, index: number) => source.slice(index, source.indexOf(';', index) + 1 || undefined);
+
+/** The signature of the function that encloses `index`. */
+function enclosingSignature(source: string, index: number): string {
+  const start = source.lastIndexOf('function ', index);
+  return start === -1 ? '' : source.slice(start, source.indexOf('{', start));
+}
+
+const TABLE_CALL = /\b(?:knex|trx|db)\s*(?:<[^>]*>)?\(\s*['"`]([a-z_]+)/g;
+const RAW_CALL = /\.raw\(\s*`([^`]*)`|\.raw\(\s*'([^']*)'/g;
+const BUILDER_ESCAPES = /\.(from|table|into|joinRaw|whereRaw|fromRaw)\(/g;
+const WRITE = /\.(insert|update|delete|del)\(/;
+const CORRELATED = /=\s*(g|e|t|u|a|m)\.id\b/;
+
+export function boundaryViolations(file: string, source: string): string[] {
+  const name = path.basename(file);
+  const problems: string[] = [];
+  for (const match of source.matchAll(TABLE_CALL)) {
+    const where = `${file}: ${match[0]}`;
+    if (!DATA_FILES.has(name)) problems.push(`${where}: table access outside a data file`);
+    else if (!WRITE.test(statementAt(source, match.index))) problems.push(`${where}: a read that bypasses the visibility scopes`);
+    else if (!/Authorized<|actor: Actor/.test(enclosingSignature(source, match.index))) problems.push(`${where}: a write without an authorized record or actor`);
+  }
+  for (const match of source.matchAll(RAW_CALL)) {
+    const sql = (match[1] ?? match[2] ?? '').trim();
+    const where = `${file}: raw SQL "${sql.slice(0, 40)}…"`;
+    if (!DATA_FILES.has(name)) problems.push(`${where}: SQL outside a data file`);
+    else if (/\bfrom\b/i.test(sql) && !/^(insert|update|delete)\b/i.test(sql) && !CORRELATED.test(sql)) problems.push(`${where}: a read that bypasses the visibility scopes`);
+  }
+  for (const match of source.matchAll(BUILDER_ESCAPES)) {
+    if (match[1] === 'whereRaw' || match[1] === 'joinRaw') continue; // conditions on an existing scope
+    problems.push(`${file}: .${match[1]}(): queries start from a scope, not from a table`);
+  }
+  return problems;
+}
+
+describe('the policy boundary of src/api', () => {
+  it('holds for every file', () => {
+    const files = sourceFiles(API_DIR);
+    expect(files.length).toBeGreaterThan(10);
+    const problems = files.flatMap((file) => boundaryViolations(path.relative(API_DIR, file), fs.readFileSync(file, 'utf8')));
+    expect(problems).toEqual([]);
+  });
+
+  it('catches a route that reads a table, a data file that reads around the scopes, an unauthorized write, and raw reads', () => {
+    expect(boundaryViolations('x/routes.ts', "await knex('tickets').where({ id }).first();")).toHaveLength(1);
+    expect(boundaryViolations('x/queries.ts', "export async function f(db: Knex, id: string) { return db('tickets').where({ id }).first(); }")).toEqual([
+      expect.stringContaining('bypasses the visibility scopes'),
+    ]);
+    expect(boundaryViolations('x/queries.ts', "export async function f(db: Knex, id: string) { await db('tickets').where({ id }).delete(); }")).toEqual([
+      expect.stringContaining('without an authorized record'),
+    ]);
+    expect(boundaryViolations('x/queries.ts', 'function f(db) { return db.raw(`select * from tickets where id = ?`, [id]); }')).toHaveLength(1);
+    expect(boundaryViolations('x/queries.ts', "function f(db) { return db.select('*').from('tickets'); }")).toHaveLength(1);
+    expect(
+      boundaryViolations('x/queries.ts', "export async function f(db: Knex, t: Authorized<TicketRow>) { await db('tickets').where({ id: t.id }).delete(); }"),
+    ).toEqual([]);
+  });
+});

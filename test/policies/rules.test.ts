@@ -1,0 +1,113 @@
+// The policy predicates and rules, pure: no HTTP, no database.
+import { authorize } from '../../src/policies/authorize';
+import { isUuid } from '../../src/policies/ids';
+import {
+  isAdmin,
+  isAssignee,
+  isOwner,
+  isSelf,
+  isValidAliasChoice,
+  mayChangeAlias,
+  mayChangeTicket,
+  mayDeleteTicket,
+  mayUpdateGroup,
+  mayUpdateTicket,
+} from '../../src/policies/rules';
+import { allOf, allow, deny } from '../../src/policies/verdict';
+import { HttpError } from '../../src/errors';
+
+const me = { userId: 'me' };
+const ticket = (owner_id: string, assignee_id: string | null) => ({ owner_id, assignee_id });
+
+describe('predicates', () => {
+  it('isSelf', () => {
+    expect(isSelf(me, 'me')).toBe(true);
+    expect(isSelf(me, 'you')).toBe(false);
+  });
+
+  it('isAdmin', () => {
+    expect(isAdmin({ role: 'admin' })).toBe(true);
+    expect(isAdmin({ role: 'member' })).toBe(false);
+  });
+
+  it('isOwner and isAssignee', () => {
+    expect(isOwner(me, ticket('me', null))).toBe(true);
+    expect(isOwner(me, ticket('you', 'me'))).toBe(false);
+    expect(isAssignee(me, ticket('you', 'me'))).toBe(true);
+    expect(isAssignee(me, ticket('me', null))).toBe(false);
+  });
+
+  it('isUuid', () => {
+    expect(isUuid('4f1c7c3e-5b7a-4a53-9d55-7c1f1e0c2a9b')).toBe(true);
+    expect(isUuid('4F1C7C3E-5B7A-4A53-9D55-7C1F1E0C2A9B')).toBe(true);
+    for (const bad of ['', 'me', '4f1c7c3e5b7a4a539d557c1f1e0c2a9b', '4f1c7c3e-5b7a-4a53-9d55-7c1f1e0c2a9bx', undefined, 7]) expect(isUuid(bad)).toBe(false);
+  });
+});
+
+describe('rules', () => {
+  it('mayUpdateGroup: admins only', () => {
+    expect(mayUpdateGroup({ role: 'admin' })).toEqual(allow);
+    expect(mayUpdateGroup({ role: 'member' })).toEqual(deny('Only an admin of this group may change it.'));
+  });
+
+  it('mayChangeAlias: its maker only', () => {
+    expect(mayChangeAlias(me, { user_id: 'me' }).allowed).toBe(true);
+    expect(mayChangeAlias(me, { user_id: 'you' }).allowed).toBe(false);
+  });
+
+  it('mayChangeTicket and mayDeleteTicket: the owner or the assignee', () => {
+    for (const rule of [mayChangeTicket, mayDeleteTicket]) {
+      expect(rule(me, ticket('me', 'you')).allowed).toBe(true);
+      expect(rule(me, ticket('you', 'me')).allowed).toBe(true);
+      expect(rule(me, ticket('you', null)).allowed).toBe(false);
+      expect(rule(me, ticket('you', 'them')).allowed).toBe(false);
+    }
+  });
+
+  it('mayUpdateTicket: the place only by the owner, the rest by owner or assignee', () => {
+    expect(mayUpdateTicket(me, ticket('me', 'you'), ['seat', 'cost']).allowed).toBe(true);
+    expect(mayUpdateTicket(me, ticket('you', 'me'), ['cost', 'note', 'assignee_id', 'alias_id']).allowed).toBe(true);
+    expect(mayUpdateTicket(me, ticket('you', 'me'), ['note', 'section', 'row'])).toEqual(deny('Only the owner of this ticket may change section, row.'));
+    expect(mayUpdateTicket(me, ticket('you', 'them'), ['note'])).toEqual(deny('Only the owner or the assignee of this ticket may change it.'));
+  });
+
+  it('isValidAliasChoice: your own alias, on a ticket that will be assigned to you', () => {
+    expect(isValidAliasChoice(me, { user_id: 'me' }, 'me')).toBe(true);
+    expect(isValidAliasChoice(me, { user_id: 'you' }, 'me')).toBe(false);
+    expect(isValidAliasChoice(me, { user_id: 'me' }, 'you')).toBe(false);
+    expect(isValidAliasChoice(me, { user_id: 'me' }, null)).toBe(false);
+    expect(isValidAliasChoice(me, undefined, 'me')).toBe(false);
+  });
+
+  it('allOf: the first refusal, or allow', () => {
+    expect(allOf(allow, deny('a'), deny('b'))).toEqual(deny('a'));
+    expect(allOf(allow, allow)).toEqual(allow);
+  });
+});
+
+describe('authorize', () => {
+  const status = (run: () => unknown): number | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return (error as HttpError).status;
+    }
+  };
+
+  it('404 for a record that was not found (not visible)', () => {
+    expect(status(() => authorize(undefined))).toBe(404);
+    expect(status(() => authorize(undefined, () => allow))).toBe(404);
+  });
+
+  it('403 with the reason for a visible record the rule refuses', () => {
+    expect(status(() => authorize({ id: 1 }, () => deny('no')))).toBe(403);
+    expect(() => authorize({ id: 1 }, () => deny('Only admins.'))).toThrow('Only admins.');
+  });
+
+  it('hands back the record when visible and allowed', () => {
+    const record = { id: 1 };
+    expect(authorize(record)).toBe(record);
+    expect(authorize(record, () => allow)).toBe(record);
+  });
+});
