@@ -87,6 +87,8 @@ function fromSqlState(sqlState: string, cause: unknown): HttpError | undefined {
     case '22007':
     case '22008':
     case '22P02':
+    case '22021': // a NUL character in text
+    case '22P05': // a NUL character in jsonb
       return new HttpError(400, 'A value is not valid for this record.', { cause });
     case '40001':
     case '40P01':

@@ -1,10 +1,10 @@
-// Rate limits (SPEC §4): failed logins per account and per IP, successful ones free;
+// Rate limits (SPEC §4): failed logins per account and per IP, successful ones free; the API per token;
 // 429 with Retry-After and RateLimit-* headers, in each endpoint's dialect.
 import request from 'supertest';
 import { useTestDatabase } from './helpers/db';
 import { testApp, testConfig } from './helpers/app';
 import { browser, csrfFrom } from './helpers/browser';
-import { buildClient, buildUser, FACTORY_PASSWORD } from './factories';
+import { buildClient, buildPersonalToken, buildUser, FACTORY_PASSWORD } from './factories';
 
 const db = useTestDatabase();
 const limited = (env: NodeJS.ProcessEnv) => testApp(db.db, { config: testConfig(env) });
@@ -47,5 +47,29 @@ describe('token endpoint limit', () => {
     const res = await call().expect(429);
     expect(res.body).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
     expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('API limit per token', () => {
+  it('answers 429 with Retry-After once a token used its budget; other tokens go on', async () => {
+    const app = limited({ RATE_LIMIT_API_PER_TOKEN: '3' });
+    const spent = await buildPersonalToken(db.knex);
+    const fresh = await buildPersonalToken(db.knex, { user_id: spent.user_id });
+    const get = (token: string) => request(app).get('/api/v1/users/me').set('Authorization', `Token ${token}`);
+    for (let i = 0; i < 3; i += 1) {
+      const res = await get(spent.token).expect(200);
+      expect(res.headers['ratelimit-remaining']).toBe(String(2 - i));
+    }
+    const blocked = await get(spent.token).expect(429);
+    expect(blocked.body).toMatchObject({ code: 429, error: 'Too Many Requests' });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    await get(fresh.token).expect(200);
+  });
+
+  it('spends nothing on requests without a valid token (those are 401 before the limit)', async () => {
+    const app = limited({ RATE_LIMIT_API_PER_TOKEN: '1' });
+    for (let i = 0; i < 3; i += 1) await request(app).get('/api/v1/users/me').set('Authorization', 'Token nope').expect(401);
+    const token = await buildPersonalToken(db.knex);
+    await request(app).get('/api/v1/users/me').set('Authorization', `Token ${token.token}`).expect(200);
   });
 });

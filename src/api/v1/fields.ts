@@ -3,7 +3,11 @@ import { z } from 'zod';
 
 /** Trimmed text of `min`–`max` characters. */
 export function text(min: number, max: number) {
-  const trimmed = z.string().trim();
+  // PostgreSQL text cannot hold NUL: refused here with the field's name rather than by SQL.
+  const trimmed = z
+    .string()
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
+    .trim();
   return (min > 0 ? trimmed.min(min, min === 1 ? 'must not be blank' : `must be at least ${min} characters`) : trimmed).max(
     max,
     `must be at most ${max} characters`,
