@@ -12,6 +12,7 @@ import { createUser, findUserByEmail, newUserSchema, type NewUser } from './user
 import { fromZodError } from './errors';
 import { DemoRefused, runDemo } from './demo';
 import { createLogger } from './logger';
+import { SEED_PASSWORD, seedBulk } from './seed/bulk';
 
 export const USAGE = `Usage: seatshare <command> [options] [--json]
 
@@ -24,6 +25,8 @@ Commands:
                                 for confidential clients, shown only this once)
   demo                          fill an empty database with demo users, a group, events,
                                 tickets and a client, and print how to try it
+  seed-bulk [--tickets <n>]     add a large generated dataset (default 100000 tickets) in
+                                set-based SQL, for EXPLAIN and benchmarks
   help                          show this message
 
 Options:
@@ -155,12 +158,33 @@ const demo: Command<void> = {
   },
 };
 
+const seedBulkCommand: Command<{ tickets: number }> = {
+  parse(args) {
+    const values = options(args, { tickets: { type: 'string' } });
+    const tickets = values.tickets === undefined ? 100_000 : Number(values.tickets);
+    if (!Number.isInteger(tickets) || tickets < 1 || tickets > 10_000_000) throw new UsageError('--tickets must be a whole number from 1 to 10000000.');
+    return { tickets };
+  },
+  async run({ knex }, input) {
+    await migrateToLatest(knex);
+    const started = Date.now();
+    const result = await seedBulk(knex, input);
+    const seconds = (Date.now() - started) / 1000;
+    const text = [
+      `Seeded ${result.tickets} tickets, ${result.events} events, ${result.users} users in ${result.groups} groups (${seconds.toFixed(1)} s).`,
+      `Log in as any of them, e.g. ${result.sampleEmail}, password ${SEED_PASSWORD}.`,
+    ].join('\n');
+    return { json: { ...result, seconds }, text };
+  },
+};
+
 // Method syntax in Command makes `input` bivariant, so each command keeps its own type.
 const commands: Record<string, Command<unknown>> = {
   migrate,
   'create-user': createUserCommand,
   'create-client': createClientCommand,
   demo,
+  'seed-bulk': seedBulkCommand,
 };
 
 export interface CliIo {

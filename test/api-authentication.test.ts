@@ -86,7 +86,7 @@ describe('/api/v1 authentication', () => {
     const app = testApp(db.db);
     await request(app).get('/api/v1/nothing').expect(404);
     const res = await request(app).delete('/api/v1/users/me').expect(405);
-    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect(res.headers.allow).toBe('GET, PUT, PATCH, HEAD, OPTIONS');
   });
 });
 

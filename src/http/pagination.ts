@@ -31,11 +31,7 @@ export interface Page {
  * past the end needs a second statement to learn the total.
  */
 export async function fetchPage<T>(db: Knex, query: Knex.QueryBuilder, { limit, offset }: Page): Promise<{ rows: T[]; total: number }> {
-  const rows: Array<T & { total_count?: number | string }> = await query
-    .clone()
-    .select(db.raw('count(*) over () as total_count'))
-    .limit(limit)
-    .offset(offset);
+  const rows: Array<T & { total_count?: number | string }> = await pageQuery(db, query, { limit, offset });
   if (rows.length > 0) {
     const total = Number(rows[0]!.total_count);
     for (const row of rows) delete row.total_count;
@@ -44,6 +40,11 @@ export async function fetchPage<T>(db: Knex, query: Knex.QueryBuilder, { limit, 
   if (offset === 0) return { rows: [], total: 0 };
   const [counted] = (await db.count({ n: '*' }).from(query.clone().clearOrder().as('page'))) as Array<{ n: number | string }>;
   return { rows: [], total: Number(counted?.n ?? 0) };
+}
+
+/** The statement fetchPage sends first (also what scripts/explain-lists.ts explains). */
+export function pageQuery(db: Knex, query: Knex.QueryBuilder, { limit, offset }: Page): Knex.QueryBuilder {
+  return query.clone().select(db.raw('count(*) over () as total_count')).limit(limit).offset(offset);
 }
 
 export function setPageHeaders(req: Request, res: Response, baseUrl: string, { limit, offset }: Page, total: number): void {

@@ -34,18 +34,20 @@ export function visibleTickets(db: Knex, actor: Actor): Knex.QueryBuilder {
   return joinYourMembership(db('tickets as t'), actor, 't.group_id');
 }
 
-/** `where exists`: `userColumn` is the actor or shares one of the actor's active groups. */
+/**
+ * `userColumn in (…)`: the actor, or a user who shares one of the actor's active groups.
+ * An IN over a union (not `= actor OR EXISTS …`) lets PostgreSQL start from the actor's few
+ * memberships and probe users by key, instead of filtering every user (seen in EXPLAIN).
+ */
 function isYouOrMutualMember(db: Knex, actor: Actor, userColumn: string) {
-  return (where: Knex.QueryBuilder) =>
-    where.where(userColumn, actor.userId).orWhereExists(
-      db
-        .select(db.raw('1'))
-        .from('memberships as mine')
-        .join('memberships as theirs', 'theirs.group_id', 'mine.group_id')
-        .join('groups as mg', (on) => on.on('mg.id', '=', 'mine.group_id').andOnNull('mg.deactivated_at'))
-        .where('mine.user_id', actor.userId)
-        .whereRaw('?? = ??', ['theirs.user_id', userColumn]),
-    );
+  const mutualMembers = db
+    .select('theirs.user_id')
+    .from('memberships as mine')
+    .join('memberships as theirs', 'theirs.group_id', 'mine.group_id')
+    .join('groups as mg', (on) => on.on('mg.id', '=', 'mine.group_id').andOnNull('mg.deactivated_at'))
+    .where('mine.user_id', actor.userId)
+    .union(db.raw('select ?::uuid', [actor.userId]));
+  return (where: Knex.QueryBuilder) => where.whereIn(userColumn, mutualMembers);
 }
 
 /** Users as `u`: the actor and their mutual members. */
