@@ -26,7 +26,8 @@ async function main() {
     const membership = await knex('memberships').where({ user_id: actor.userId }).first('group_id');
     const event = await knex('events').where({ group_id: membership.group_id }).orderBy('start_time').first('id');
     const page = { limit: 50, offset: 0 };
-    const [{ n: tickets }] = await knex('tickets').count({ n: '*' });
+    const [counted] = (await knex('tickets').count({ n: '*' })) as Array<{ n: number | string }>;
+    const tickets = counted?.n;
     console.log(`${tickets} tickets; explaining as ${user.email}\n`);
 
     const statements: Array<[string, Knex.QueryBuilder | Knex.Raw]> = [
