@@ -28,10 +28,11 @@ describe('seedBulk', () => {
     expect(events.future).toBeGreaterThan(0);
     // Owners and assignees are members of the ticket's group (the composite keys hold), and
     // every user belongs to exactly one seeded group.
-    const [{ n: strays }] = await db.knex.raw(`select count(*)::int as n from tickets t
+    const { rows } = await db.knex.raw(`select count(*)::int as n from tickets t
         left join memberships o on o.group_id = t.group_id and o.user_id = t.owner_id
         left join memberships a on a.group_id = t.group_id and a.user_id = t.assignee_id
-       where o.id is null or (t.assignee_id is not null and a.id is null)`).then((r: { rows: Array<{ n: number }> }) => r.rows);
+       where o.id is null or (t.assignee_id is not null and a.id is null)`);
+    const strays = rows[0].n;
     expect(strays).toBe(0);
     expect(await count('memberships')).toBe(result.users);
   });
