@@ -28,6 +28,15 @@ describe('GET /api/v1/events', () => {
     expect(await list(world.tokens.loner)).toEqual([]);
   });
 
+  it('leaves out the events of a deactivated group', async () => {
+    await db.knex('groups').where({ id: world.groupB.id }).update({ deactivated_at: new Date() });
+    try {
+      expect(ids(await list(world.tokens.member))).toEqual([world.events.past!.id, world.events.future!.id]);
+    } finally {
+      await db.knex('groups').where({ id: world.groupB.id }).update({ deactivated_at: null });
+    }
+  });
+
   it('presents an event with the ticket counts as the caller sees them', async () => {
     const [event] = await list(world.tokens.member, `?group_id=${world.groupA.id}&show=future`);
     const { future } = world.events;

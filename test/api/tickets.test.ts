@@ -119,6 +119,7 @@ describe('GET /api/v1/tickets', () => {
       await db.knex('groups').where({ id: world.groupB.id }).update({ deactivated_at: new Date() });
       try {
         await as(app, world.tokens.member).get(`/api/v1/tickets?group_id=${world.groupB.id}`).expect(404);
+        await as(app, world.tokens.member).get(`/api/v1/tickets/${world.tickets.ticketB!.id}`).expect(404);
         expect(ids(await list(world.tokens.member))).not.toContain(world.tickets.ticketB!.id);
       } finally {
         await db.knex('groups').where({ id: world.groupB.id }).update({ deactivated_at: null });
