@@ -30,6 +30,7 @@ export function mayChangeAlias(actor: Actor, alias: { user_id: string }): Verdic
 
 /** Fields only the owner may change: where the seat is. */
 export const SEAT_FIELDS = ['section', 'row', 'seat'] as const;
+type SeatField = (typeof SEAT_FIELDS)[number];
 
 type TicketParties = { owner_id: string; assignee_id: string | null };
 
@@ -37,12 +38,15 @@ export function mayChangeTicket(actor: Actor, ticket: TicketParties): Verdict {
   return isOwner(actor, ticket) || isAssignee(actor, ticket) ? allow : deny('Only the owner or the assignee of this ticket may change it.');
 }
 
-/** `fields`: the body's field names. */
-export function mayUpdateTicket(actor: Actor, ticket: TicketParties, fields: readonly string[]): Verdict {
-  const seatFields = fields.filter((field) => (SEAT_FIELDS as readonly string[]).includes(field));
+/**
+ * `changes`: the body. A seat field counts only when its value differs, so a client that
+ * sends the place back unchanged (a full PUT) is not refused for it.
+ */
+export function mayUpdateTicket(actor: Actor, ticket: TicketParties & Record<SeatField, string>, changes: Partial<Record<string, unknown>>): Verdict {
+  const moved = SEAT_FIELDS.filter((field) => changes[field] !== undefined && changes[field] !== ticket[field]);
   return allOf(
     mayChangeTicket(actor, ticket),
-    seatFields.length && !isOwner(actor, ticket) ? deny(`Only the owner of this ticket may change ${seatFields.join(', ')}.`) : allow,
+    moved.length && !isOwner(actor, ticket) ? deny(`Only the owner of this ticket may change ${moved.join(', ')}.`) : allow,
   );
 }
 

@@ -67,6 +67,14 @@ describe('PATCH /api/v1/tickets/:id', () => {
     expect(res.body.error_detail).toBe('Only the owner of this ticket may change seat.');
   });
 
+  it('lets the assignee send the place back unchanged, as a full PUT does', async () => {
+    const res = await as(app, world.tokens.member)
+      .put(`/api/v1/tickets/${world.tickets.ownedByAdmin!.id}`)
+      .send({ section: '326', row: 'K', seat: '10', note: 'same seat' })
+      .expect(200);
+    expect(res.body).toMatchObject({ seat: '10', note: 'same seat' });
+  });
+
   it('lets the owner move the seat, keeping at least one of section, row and seat', async () => {
     const id = world.tickets.ownedByAdmin!.id;
     const res = await as(app, world.tokens.admin).patch(`/api/v1/tickets/${id}`).send({ section: '', row: '', seat: '12' }).expect(200);

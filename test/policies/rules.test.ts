@@ -65,10 +65,12 @@ describe('rules', () => {
   });
 
   it('mayUpdateTicket: the place only by the owner, the rest by owner or assignee', () => {
-    expect(mayUpdateTicket(me, ticket('me', 'you'), ['seat', 'cost']).allowed).toBe(true);
-    expect(mayUpdateTicket(me, ticket('you', 'me'), ['cost', 'note', 'assignee_id', 'alias_id']).allowed).toBe(true);
-    expect(mayUpdateTicket(me, ticket('you', 'me'), ['note', 'section', 'row'])).toEqual(deny('Only the owner of this ticket may change section, row.'));
-    expect(mayUpdateTicket(me, ticket('you', 'them'), ['note'])).toEqual(deny('Only the owner or the assignee of this ticket may change it.'));
+    const seated = (owner: string, assignee: string | null) => ({ ...ticket(owner, assignee), section: '326', row: 'K', seat: '9' });
+    expect(mayUpdateTicket(me, seated('me', 'you'), { seat: '10', cost: '1.00' }).allowed).toBe(true);
+    expect(mayUpdateTicket(me, seated('you', 'me'), { cost: '1.00', note: 'x', assignee_id: null, alias_id: null }).allowed).toBe(true);
+    expect(mayUpdateTicket(me, seated('you', 'me'), { note: 'x', section: '1', row: 'A' })).toEqual(deny('Only the owner of this ticket may change section, row.'));
+    expect(mayUpdateTicket(me, seated('you', 'me'), { section: '326', row: 'K', seat: '9', note: 'x' }).allowed).toBe(true); // sent back unchanged
+    expect(mayUpdateTicket(me, seated('you', 'them'), { note: 'x' })).toEqual(deny('Only the owner or the assignee of this ticket may change it.'));
   });
 
   it('isValidAliasChoice: your own alias, on a ticket that will be assigned to you', () => {

@@ -36,7 +36,7 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
     const id = String(req.params.id);
     const body = parseBody(updateTicketBody, req);
     const updated = await knex.transaction(async (trx) => {
-      const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) => mayUpdateTicket(actor, found, Object.keys(body)));
+      const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) => mayUpdateTicket(actor, found, body));
       await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
       return findTicket(trx, actor, id);
     });
