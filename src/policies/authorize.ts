@@ -4,7 +4,7 @@
 //   - a record they may see but the rule refuses → 403, with the rule's reason.
 // Routes never pick these statuses themselves. Writes take an `Authorized<T>`, which only
 // this function hands out, so a write cannot skip it.
-import { forbidden, notFound } from '../errors';
+import { forbidden, notFound, validationFailed } from '../errors';
 import type { Verdict } from './verdict';
 
 declare const authorizedBrand: unique symbol;
@@ -15,4 +15,14 @@ export function authorize<T>(record: T | undefined, rule?: (record: T) => Verdic
   const verdict = rule?.(record);
   if (verdict && !verdict.allowed) throw forbidden(verdict.reason);
   return record as Authorized<T>;
+}
+
+/**
+ * A record named by a body field (`group_id` in POST /events, …): when the caller cannot see
+ * it, it is a 400 on that field (SPEC §4), not a 404 — the request, not the path, is wrong.
+ * What the caller may then do with it is still `authorize()`'s call (403).
+ */
+export function referenced<T>(record: T | undefined, field: string, message: string): T {
+  if (record === undefined) throw validationFailed({ [field]: [message] });
+  return record;
 }

@@ -20,6 +20,11 @@ export function mayUpdateGroup(group: { role: Role }): Verdict {
   return isAdmin(group) ? allow : deny('Only an admin of this group may change it.');
 }
 
+/** Adding, changing and deleting a group's events. */
+export function mayManageEvents(group: { role: Role }): Verdict {
+  return isAdmin(group) ? allow : deny("Only an admin of this group may add or change its events.");
+}
+
 // --- User aliases ------------------------------------------------------------------------
 
 export function mayChangeAlias(actor: Actor, alias: { user_id: string }): Verdict {

@@ -10,6 +10,7 @@ import {
   mayChangeAlias,
   mayChangeTicket,
   mayDeleteTicket,
+  mayManageEvents,
   mayUpdateGroup,
   mayUpdateTicket,
 } from '../../src/policies/rules';
@@ -48,6 +49,11 @@ describe('rules', () => {
   it('mayUpdateGroup: admins only', () => {
     expect(mayUpdateGroup({ role: 'admin' })).toEqual(allow);
     expect(mayUpdateGroup({ role: 'member' })).toEqual(deny('Only an admin of this group may change it.'));
+  });
+
+  it('mayManageEvents: admins only', () => {
+    expect(mayManageEvents({ role: 'admin' }).allowed).toBe(true);
+    expect(mayManageEvents({ role: 'member' }).allowed).toBe(false);
   });
 
   it('mayChangeAlias: its maker only', () => {

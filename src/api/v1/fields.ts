@@ -27,6 +27,11 @@ export const money = z
 /** A reference to another record by id, checked against the database by the route (400 if unusable). */
 export const reference = z.string({ error: 'must be an id' });
 
+/** An ISO 8601 date-time with Z or an offset ("2027-03-01T19:30:00Z"), as a Date. */
+export const dateTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as "2027-03-01T19:30:00Z"' })
+  .transform((value) => new Date(value));
+
 /** A boolean query parameter. */
 export const queryBoolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
 

@@ -1,4 +1,5 @@
 // Events as the API shows them (SPEC §5), with the caller's view of their seats.
+import type { Role } from '../../../policies/rules';
 import { iso } from '../fields';
 
 export interface EventRow {
@@ -10,6 +11,7 @@ export interface EventRow {
   date_tba: boolean;
   time_tba: boolean;
   created_at: Date;
+  role: Role; // the caller's role in the event's group (not presented; for the policy)
   /** json_build_object(total, available, mine): JSON, so it arrives parsed on both databases. */
   ticket_counts: { total: number; available: number; mine: number } | string;
 }

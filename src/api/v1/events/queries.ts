@@ -1,6 +1,8 @@
 // Data access for /api/v1/events. Reads go through visibleEvents().
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
+import type { Authorized } from '../../../policies/authorize';
+import type { GroupRow } from '../groups/presenter';
 import { isUuid } from '../../../policies/ids';
 import { visibleEvents } from '../../../policies/scopes';
 import type { EventRow } from './presenter';
@@ -15,6 +17,7 @@ function eventColumns(db: Knex, actor: Actor) {
     'e.date_tba',
     'e.time_tba',
     'e.created_at',
+    'm.role',
     // A correlated subquery in the select list, so PostgreSQL evaluates it only for the rows
     // of the page (after the sort and limit), each through tickets' (event_id, …) indexes.
     db.raw(
@@ -45,7 +48,43 @@ export function listEvents(db: Knex, actor: Actor, { show, groupId, ordering }: 
   ]);
 }
 
-export async function findEvent(db: Knex, actor: Actor, id: string): Promise<EventRow | undefined> {
+/** One event you can see; `lock` takes its row lock (deleting: no ticket slips in meanwhile). */
+export async function findEvent(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<EventRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return visibleEvents(db, actor).where('e.id', id).first(eventColumns(db, actor));
+  const query = visibleEvents(db, actor).where('e.id', id).first(eventColumns(db, actor));
+  if (lock) query.forUpdate('e');
+  return query;
+}
+
+type EventFields = Pick<EventRow, 'name' | 'start_time'> & Partial<Pick<EventRow, 'description' | 'date_tba' | 'time_tba'>>;
+
+/** A new event in a group the actor administers; returns its id. */
+export async function createEvent(db: Knex, group: Authorized<GroupRow>, fields: EventFields): Promise<string> {
+  const [created] = await db('events')
+    .insert({ ...fields, group_id: group.id })
+    .returning('id');
+  return created.id;
+}
+
+export async function updateEvent(db: Knex, event: Authorized<EventRow>, changes: Partial<EventFields>): Promise<void> {
+  if (Object.keys(changes).length === 0) return;
+  await db('events')
+    .where({ id: event.id })
+    .update({ ...changes, updated_at: db.fn.now() });
+}
+
+/**
+ * Deletes the event and (by the foreign key) its tickets; each ticket's deletion is first
+ * recorded in its group's history, as a ticket deleted by hand would be.
+ */
+export async function deleteEvent(trx: Knex.Transaction, actor: Actor, event: Authorized<EventRow>): Promise<void> {
+  await trx.raw(
+    `insert into ticket_history (ticket_id, group_id, actor_id, action, changes)
+     select id, group_id, ?, 'deleted', jsonb_build_object('event_id', jsonb_build_array(event_id, null),
+              'owner_id', jsonb_build_array(owner_id, null), 'assignee_id', jsonb_build_array(assignee_id, null),
+              'section', jsonb_build_array(section, null), 'row', jsonb_build_array("row", null), 'seat', jsonb_build_array(seat, null))
+       from tickets where event_id = ?`,
+    [actor.userId, event.id],
+  );
+  await trx('events').where({ id: event.id }).delete();
 }

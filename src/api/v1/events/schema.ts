@@ -1,6 +1,7 @@
 // The input contract of /api/v1/events.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
+import { dateTime, freeText, queryBoolean, reference, text } from '../fields';
 
 export const showValues = z.enum(['past', 'future'], { error: 'must be past or future' });
 
@@ -9,4 +10,19 @@ export const listEventsQuery = z.strictObject({
   show: showValues.optional(), // future: start ≥ now; past: start < now
   group_id: z.string().optional(), // one of your groups, else 404
   ordering: z.enum(['start_time', '-start_time'], { error: 'must be start_time or -start_time' }).default('start_time'),
+});
+
+export const createEventBody = z.strictObject({
+  group_id: reference, // one of your groups, where you are admin
+  name: text(1, 200),
+  description: freeText.optional(),
+  start_time: dateTime,
+  date_tba: z.boolean({ error: 'must be true or false' }).optional(), // the date is not fixed yet
+  time_tba: z.boolean({ error: 'must be true or false' }).optional(), // the day is, the hour is not
+});
+
+export const updateEventBody = createEventBody.omit({ group_id: true }).partial();
+
+export const deleteEventQuery = z.strictObject({
+  force: queryBoolean.optional(), // also delete the event's tickets
 });
