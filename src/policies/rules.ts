@@ -57,6 +57,11 @@ export function mayUpdateTicket(actor: Actor, ticket: TicketParties & Record<Sea
 
 export const mayDeleteTicket = mayChangeTicket;
 
+/** Asking the owner for a ticket: any member but the owner. */
+export function mayRequestTicket(actor: Actor, ticket: { owner_id: string }): Verdict {
+  return isOwner(actor, ticket) ? deny('You own this ticket; requests are for the other members.') : allow;
+}
+
 /**
  * Whether an alias may go on a ticket (SPEC §5): one of the actor's own aliases, on a ticket
  * that will be assigned to the actor. A refusal is a 400 on `alias_id`, not a 403: it is a

@@ -1,6 +1,6 @@
 // No API handler reaches a table except through the policy layer (issue #4). A source check:
 //   - route, schema and presenter files under src/api touch no table at all;
-//   - the data files (queries.ts, changes.ts) read only through the visibility scopes of
+//   - the data files (queries.ts, changes.ts, creation.ts, history.ts) read only through the visibility scopes of
 //     src/policies/scopes.ts: a table named directly must be a write (insert/update/delete)
 //     in a function that takes an `Authorized<…>` record or the `Actor` it acts for, and raw
 //     SQL must be a write or a subquery correlated to a row the scope already let through.
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const API_DIR = path.join(__dirname, '../../src/api');
-const DATA_FILES = new Set(['queries.ts', 'changes.ts']);
+const DATA_FILES = new Set(['queries.ts', 'changes.ts', 'creation.ts', 'history.ts']);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -11,6 +11,7 @@ import {
   mayChangeTicket,
   mayDeleteTicket,
   mayManageEvents,
+  mayRequestTicket,
   mayUpdateGroup,
   mayUpdateTicket,
 } from '../../src/policies/rules';
@@ -77,6 +78,12 @@ describe('rules', () => {
     expect(mayUpdateTicket(me, seated('you', 'me'), { note: 'x', section: '1', row: 'A' })).toEqual(deny('Only the owner of this ticket may change section, row.'));
     expect(mayUpdateTicket(me, seated('you', 'me'), { section: '326', row: 'K', seat: '9', note: 'x' }).allowed).toBe(true); // sent back unchanged
     expect(mayUpdateTicket(me, seated('you', 'them'), { note: 'x' })).toEqual(deny('Only the owner or the assignee of this ticket may change it.'));
+  });
+
+  it('mayRequestTicket: anyone who can see it but its owner', () => {
+    expect(mayRequestTicket(me, ticket('you', null)).allowed).toBe(true);
+    expect(mayRequestTicket(me, ticket('you', 'me')).allowed).toBe(true);
+    expect(mayRequestTicket(me, ticket('me', 'you')).allowed).toBe(false);
   });
 
   it('isValidAliasChoice: your own alias, on a ticket that will be assigned to you', () => {

@@ -90,6 +90,13 @@ export async function findFilterTargets(
   };
 }
 
+/** Tickets you can see, in the order of `ids` (after creating them). */
+export async function findTickets(db: Knex, actor: Actor, ids: string[]): Promise<TicketRow[]> {
+  const rows: TicketRow[] = await withSummaries(visibleTickets(db, actor)).whereIn('t.id', ids);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** One ticket you can see; `lock` takes its row lock for an update in a transaction. */
 export async function findTicket(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<TicketRow | undefined> {
   if (!isUuid(id)) return undefined;

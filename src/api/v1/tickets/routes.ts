@@ -1,5 +1,6 @@
 // /api/v1/tickets (SPEC §5), and /ticket/:id, the spelling of the original docs: tickets in
-// your groups; their owner or assignee changes or deletes them.
+// your groups; members add tickets they own (one event or a season); their owner or assignee
+// changes or deletes them; other members request them; every member reads their history.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../../../config';
@@ -8,11 +9,13 @@ import { guardRoutes, resource, type Handlers } from '../../../http/routes';
 import { parseBody, parseQuery } from '../../../http/validate';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
-import { mayDeleteTicket, mayUpdateTicket } from '../../../policies/rules';
+import { mayDeleteTicket, mayRequestTicket, mayUpdateTicket } from '../../../policies/rules';
 import { deleteTicket, resolveTicketChanges, saveTicketChanges } from './changes';
+import { createTickets } from './creation';
+import { listHistory, presentHistoryEntry, recordRequest, type HistoryRow } from './history';
 import { presentTicket, type TicketRow } from './presenter';
-import { findFilterTargets, findTicket, listTickets } from './queries';
-import { listTicketsQuery, updateTicketBody } from './schema';
+import { findFilterTargets, findTicket, findTickets, listTickets } from './queries';
+import { createTicketBody, historyQuery, listTicketsQuery, requestTicketBody, updateTicketBody } from './schema';
 
 export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
@@ -28,6 +31,17 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       const { rows, total } = await fetchPage<TicketRow>(knex, query, { limit, offset });
       setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
       res.json(rows.map(presentTicket));
+    },
+    post: async (req, res) => {
+      const actor = actorOf(req);
+      const body = parseBody(createTicketBody, req);
+      const ids = await knex.transaction((trx) => createTickets(trx, actor, body));
+      const tickets = (await findTickets(knex, actor, ids)).map(presentTicket);
+      if (body.event_ids) {
+        res.status(201).json(tickets);
+      } else {
+        res.status(201).location(`${config.baseUrl}/api/v1/tickets/${tickets[0]!.id}`).json(tickets[0]);
+      }
     },
   });
 
@@ -60,6 +74,26 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
   };
   resource(router, '/tickets/:id', oneTicket);
   resource(router, '/ticket/:id', oneTicket);
+
+  resource(router, '/tickets/:id/request', {
+    post: async (req, res) => {
+      const actor = actorOf(req);
+      const { message } = parseBody(requestTicketBody, req);
+      const ticket = authorize(await findTicket(knex, actor, String(req.params.id)), (found) => mayRequestTicket(actor, found));
+      res.status(201).json(presentHistoryEntry(await recordRequest(knex, actor, ticket, message)));
+    },
+  });
+
+  resource(router, '/tickets/:id/history', {
+    get: async (req, res) => {
+      const actor = actorOf(req);
+      const page = parseQuery(historyQuery, req);
+      const ticket = authorize(await findTicket(knex, actor, String(req.params.id)));
+      const { rows, total } = await fetchPage<HistoryRow>(knex, listHistory(knex, actor, ticket), page);
+      setPageHeaders(req, res, config.baseUrl, page, total);
+      res.json(rows.map(presentHistoryEntry));
+    },
+  });
 
   return router;
 }

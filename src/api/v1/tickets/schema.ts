@@ -29,3 +29,32 @@ export const updateTicketBody = z.strictObject({
 });
 
 export type TicketChanges = z.output<typeof updateTicketBody>;
+
+const NOT_BLANK = 'at least one of section, row and seat must not be blank';
+
+export const createTicketBody = z
+  .strictObject({
+    event_id: reference.optional(), // one ticket: an event of your groups
+    event_ids: z.array(reference).min(1, 'must name at least one event').max(200, 'must name at most 200 events').optional(), // a season
+    section: place.default(''),
+    row: place.default(''),
+    seat: place.default(''),
+    cost: money.optional(),
+    note: freeText.optional(),
+    assignee_id: reference.nullable().optional(), // defaults to you; null: available
+  })
+  .superRefine((body, context) => {
+    if ((body.event_id === undefined) === (body.event_ids === undefined)) {
+      context.addIssue({ code: 'custom', path: ['event_id'], message: 'give either event_id or event_ids' });
+    }
+    if (body.event_ids && new Set(body.event_ids).size !== body.event_ids.length) {
+      context.addIssue({ code: 'custom', path: ['event_ids'], message: 'must not name an event twice' });
+    }
+    if (!body.section && !body.row && !body.seat) context.addIssue({ code: 'custom', path: ['seat'], message: NOT_BLANK });
+  });
+
+export type NewTickets = z.output<typeof createTicketBody>;
+
+export const requestTicketBody = z.strictObject({ message: freeText.optional() });
+
+export const historyQuery = z.strictObject({ ...pageFields });

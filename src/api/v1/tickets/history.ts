@@ -1,0 +1,55 @@
+// A ticket's history (SPEC §5): every change, newest first, to the members of its group, and
+// members' requests for a seat. Read through the ticket's visibility scope (the ticket has
+// already been authorized by the route), so history is never visible without its ticket.
+import type { Knex } from 'knex';
+import type { Actor } from '../../../policies/actor';
+import type { Authorized } from '../../../policies/authorize';
+import { visibleTickets } from '../../../policies/scopes';
+import { displayName, iso } from '../fields';
+import type { TicketRow } from './presenter';
+
+export interface HistoryRow {
+  id: string;
+  action: string;
+  actor_id: string | null;
+  actor_first_name: string | null;
+  actor_last_name: string | null;
+  changes: Record<string, [unknown, unknown]>;
+  message: string | null;
+  created_at: Date;
+}
+
+const HISTORY_COLUMNS = ['h.id', 'h.action', 'h.actor_id', 'ha.first_name as actor_first_name', 'ha.last_name as actor_last_name', 'h.changes', 'h.message', 'h.created_at'];
+
+/** Newest first (index ticket_history (ticket_id, created_at desc, id desc)). */
+export function listHistory(db: Knex, actor: Actor, ticket: Authorized<TicketRow>): Knex.QueryBuilder {
+  return visibleTickets(db, actor)
+    .where('t.id', ticket.id)
+    .join('ticket_history as h', 'h.ticket_id', 't.id')
+    .leftJoin('users as ha', 'ha.id', 'h.actor_id')
+    .select(HISTORY_COLUMNS)
+    .orderBy([
+      { column: 'h.created_at', order: 'desc' },
+      { column: 'h.id', order: 'desc' },
+    ]);
+}
+
+/** A member's request for the ticket, kept in its history; returns the entry. */
+export async function recordRequest(db: Knex, actor: Actor, ticket: Authorized<TicketRow>, message: string | undefined): Promise<HistoryRow> {
+  const [entry] = await db('ticket_history')
+    .insert({ ticket_id: ticket.id, group_id: ticket.group_id, actor_id: actor.userId, action: 'requested', changes: '{}', message: message ?? null })
+    .returning('id');
+  return listHistory(db, actor, ticket).where('h.id', entry.id).first();
+}
+
+export function presentHistoryEntry(entry: HistoryRow) {
+  const changes = typeof entry.changes === 'string' ? JSON.parse(entry.changes) : entry.changes;
+  return {
+    id: entry.id,
+    action: entry.action,
+    actor: entry.actor_id ? { id: entry.actor_id, display_name: displayName(entry.actor_first_name!, entry.actor_last_name!) } : null,
+    changes,
+    message: entry.message,
+    created_at: iso(entry.created_at),
+  };
+}
