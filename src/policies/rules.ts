@@ -25,6 +25,21 @@ export function mayManageEvents(group: { role: Role }): Verdict {
   return isAdmin(group) ? allow : deny("Only an admin of this group may add or change its events.");
 }
 
+/** Deactivating the group, its invitations and join code, its members' roles. */
+export function mayAdministerGroup(group: { role: Role }): Verdict {
+  return isAdmin(group) ? allow : deny('Only an admin of this group may do this.');
+}
+
+/** Removing a member: an admin removes anyone, a member removes themself (leaves). */
+export function mayRemoveMember(actor: Actor, group: { role: Role }, userId: string): Verdict {
+  return isAdmin(group) || isSelf(actor, userId) ? allow : deny('Only an admin may remove another member; you may leave.');
+}
+
+/** A group keeps at least one admin: is `member` its last? */
+export function isLastAdmin(member: { role: Role }, adminCount: number): boolean {
+  return isAdmin(member) && adminCount <= 1;
+}
+
 // --- User aliases ------------------------------------------------------------------------
 
 export function mayChangeAlias(actor: Actor, alias: { user_id: string }): Verdict {

@@ -59,3 +59,22 @@ export function visibleUsers(db: Knex, actor: Actor): Knex.QueryBuilder {
 export function visibleAliases(db: Knex, actor: Actor): Knex.QueryBuilder {
   return db('user_aliases as a').where(isYouOrMutualMember(db, actor, 'a.user_id'));
 }
+
+// --- Holders of a secret -----------------------------------------------------------------
+// Joining a group is the one read by someone who is not (yet) a member: whoever holds a
+// code may see the active group it opens, and nothing else.
+
+/** The active group (as `g`) whose reusable join code this is. */
+export function groupOpenedByJoinCode(db: Knex, code: string): Knex.QueryBuilder {
+  return db('groups as g').where('g.invitation_code', code).whereNull('g.deactivated_at');
+}
+
+/** The invitation (as `i`, its active group as `g`) whose single-use code has this digest, if still usable. */
+export function invitationOpenedByCode(db: Knex, codeHash: string): Knex.QueryBuilder {
+  return db('invitations as i')
+    .join('groups as g', (on) => on.on('g.id', '=', 'i.group_id').andOnNull('g.deactivated_at'))
+    .where('i.code_hash', codeHash)
+    .whereNull('i.accepted_at')
+    .whereNull('i.cancelled_at')
+    .where('i.expires_at', '>', db.fn.now());
+}

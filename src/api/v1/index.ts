@@ -6,11 +6,12 @@ import type { Config } from '../../config';
 import { aliasRoutes } from './user_aliases/routes';
 import { eventRoutes } from './events/routes';
 import { groupRoutes } from './groups/routes';
+import { membershipRoutes } from './groups/membership-routes';
 import { ticketRoutes } from './tickets/routes';
 import { userRoutes } from './users/routes';
 
 export function apiV1Routes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const v1 = Router();
-  for (const routes of [userRoutes, aliasRoutes, groupRoutes, eventRoutes, ticketRoutes]) v1.use(routes(knex, config, guards));
+  for (const routes of [userRoutes, aliasRoutes, groupRoutes, membershipRoutes, eventRoutes, ticketRoutes]) v1.use(routes(knex, config, guards));
   return v1;
 }

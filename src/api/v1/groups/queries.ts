@@ -26,9 +26,12 @@ export function listGroups(db: Knex, actor: Actor): Knex.QueryBuilder {
   return visibleGroups(db, actor).select(groupColumns(db)).orderByRaw('lower(g.name) collate "C", g.id');
 }
 
-export async function findGroup(db: Knex, actor: Actor, id: string): Promise<GroupRow | undefined> {
+/** One of your groups; `lock` takes the group's row lock (membership changes). */
+export async function findGroup(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<GroupRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return visibleGroups(db, actor).where('g.id', id).first(groupColumns(db));
+  const query = visibleGroups(db, actor).where('g.id', id).first(groupColumns(db));
+  if (lock) query.forUpdate('g');
+  return query;
 }
 
 export async function updateGroup(db: Knex, group: Authorized<GroupRow>, changes: Partial<Pick<GroupRow, 'name' | 'description'>>): Promise<GroupRow> {

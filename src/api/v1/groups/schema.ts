@@ -9,3 +9,22 @@ export const updateGroupBody = z.strictObject({
   name: personName.optional(),
   description: freeText.optional(),
 });
+
+export const createGroupBody = z.strictObject({
+  name: personName,
+  description: freeText.optional(),
+});
+
+export const joinGroupBody = z.strictObject({
+  code: z.string({ error: 'must be an invitation or join code' }).trim().min(1, 'must not be blank').max(200, 'is not a valid invitation or join code'),
+});
+
+export const createInvitationBody = z.strictObject({
+  email: z.string({ error: 'must be an email address' }).trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address')),
+});
+
+export const listInvitationsQuery = z.strictObject({ ...pageFields });
+
+export const changeRoleBody = z.strictObject({
+  role: z.enum(['admin', 'member'], { error: 'must be admin or member' }),
+});
