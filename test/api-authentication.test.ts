@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { Router } from 'express';
 import { useTestDatabase } from './helpers/db';
-import { testApp } from './helpers/app';
+import { testEndpoint, testApp } from './helpers/app';
 import { buildPersonalToken, buildToken, buildUser } from './factories';
 import { guardRoutes, resource } from '../src/http/routes';
 import { apiAuthentication, parseAuthorization } from '../src/auth/api-authentication';
@@ -12,7 +12,7 @@ const db = useTestDatabase();
 // A write route to prove the `write` scope rule (the seed endpoints arrive with API v1).
 const writeRoute = (api: Router) => {
   const router = guardRoutes(Router(), apiAuthentication(db.knex));
-  resource(router, '/v1/things', { post: (_req, res) => void res.status(201).json({}) });
+  resource(router, '/v1/things', { post: testEndpoint((_req, res) => void res.status(201).json({})) });
   api.use(router);
 };
 

@@ -9,7 +9,7 @@ import { resource } from '../src/http/routes';
 import { parseInput } from '../src/http/validate';
 import { notFound } from '../src/errors';
 import { useTestDatabase } from './helpers/db';
-import { capturingLogger, testApp } from './helpers/app';
+import { capturingLogger, testApp, testEndpoint } from './helpers/app';
 import { buildUser } from './factories';
 
 const db = useTestDatabase();
@@ -20,24 +20,24 @@ const thingSchema = z.strictObject({ name: z.string().trim().min(1, 'must not be
 
 function routes(api: Router) {
   resource(api, '/v1/things', {
-    get: (_req, res) => {
+    get: testEndpoint((_req, res) => {
       res.json([]);
-    },
-    post: (req, res) => {
+    }),
+    post: testEndpoint((req, res) => {
       const thing = parseInput(thingSchema, req.body);
       res.status(201).location('/api/v1/things/1').json(thing);
-    },
+    }),
   });
   resource(api, '/v1/things/:id', {
-    get: () => {
+    get: testEndpoint(() => {
       throw notFound();
-    },
-    delete: (_req, res) => {
+    }),
+    delete: testEndpoint((_req, res) => {
       res.status(204).end();
-    },
+    }),
   });
   resource(api, '/v1/sql/:case', {
-    post: async (req, res) => {
+    post: testEndpoint(async (req, res) => {
       const user = { email: 'dup@example.com', password_hash: 'x', first_name: 'A', last_name: 'B' };
       switch (req.params.case) {
         case 'unique':
@@ -64,12 +64,12 @@ function routes(api: Router) {
           break;
       }
       res.status(204).end();
-    },
+    }),
   });
   resource(api, '/v1/boom', {
-    get: () => {
+    get: testEndpoint(() => {
       throw new Error('boom: select password_hash from users');
-    },
+    }),
   });
 }
 

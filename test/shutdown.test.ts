@@ -7,7 +7,7 @@ import { resource } from '../src/http/routes';
 import { createApp } from '../src/app';
 import { createShutdownController } from '../src/http/shutdown';
 import { useTestDatabase } from './helpers/db';
-import { testApp, testConfig } from './helpers/app';
+import { testEndpoint, testApp, testConfig } from './helpers/app';
 import pino from 'pino';
 
 const db = useTestDatabase();
@@ -20,10 +20,10 @@ function startServer() {
     {
       mountApiRoutes: (api) =>
         resource(api, '/v1/slow', {
-          get: async (req, res) => {
+          get: testEndpoint(async (req, res) => {
             await sleep(Number(req.query.ms ?? 300));
             res.json({ done: true });
-          },
+          }),
         }),
     },
   );

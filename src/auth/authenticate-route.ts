@@ -4,29 +4,36 @@ import type { Knex } from 'knex';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../errors';
-import { resource } from '../http/routes';
-import { parseInput } from '../http/validate';
+import { endpoint, resource } from '../http/routes';
 import { checkCredentials } from './passport';
 import { createPersonalToken } from './personal-tokens';
 
 const credentialsSchema = z.strictObject({
-  username: z.string().trim().min(1, 'is required').max(254),
+  username: z.string().trim().min(1, 'is required').max(254).meta({ description: 'Your email address.' }),
   password: z.string().min(1, 'is required').max(1000),
 });
 
 export function authenticateRoute(knex: Knex, limiters: RequestHandler[]): Router {
   const router = Router();
   resource(router, '/authenticate', {
-    post: [
-      ...limiters,
-      async (req, res) => {
-        const { username, password } = parseInput(credentialsSchema, req.body ?? {});
-        const user = await checkCredentials(knex, username, password);
+    post: endpoint(
+      {
+        summary: 'Log in for a personal API token',
+        description:
+          'Answers a new personal token, to send as `Authorization: Token <token>`. Failed attempts are rate-limited per account and per IP.',
+        public: true,
+        body: credentialsSchema,
+        responses: { 200: { description: 'A new personal token (shown once).', body: z.strictObject({ token: z.string() }) } },
+        errors: { 400: 'Wrong email or password (one message for both).', 429: 'Too many failed attempts.' },
+      },
+      async (_req, res, { body }) => {
+        const user = await checkCredentials(knex, body.username, body.password);
         if (!user) throw new HttpError(400, 'Unable to log in with the provided credentials.');
         const { token } = await createPersonalToken(knex, user.id, { name: `API login ${new Date().toISOString().slice(0, 10)}`, scope: ['read', 'write'] });
         res.set('Cache-Control', 'no-store').json({ token });
       },
-    ],
+      { before: limiters },
+    ),
   });
   return router;
 }

@@ -1,6 +1,27 @@
 // Events as the API shows them (SPEC §5), with the caller's view of their seats.
 import type { Role } from '../../../policies/rules';
+import { z } from 'zod';
 import { iso } from '../fields';
+import { id, named, timestamp } from '../views';
+
+const count = z.number().int();
+
+export const eventView = named(
+  'Event',
+  z.strictObject({
+    id,
+    group_id: id,
+    name: z.string(),
+    description: z.string(),
+    start_time: timestamp,
+    date_tba: z.boolean().meta({ description: 'The date is not fixed yet.' }),
+    time_tba: z.boolean().meta({ description: 'The day is fixed, the hour is not.' }),
+    ticket_counts: z
+      .strictObject({ total: count, available: count, mine: count })
+      .meta({ description: 'Tickets for the event: all, without an assignee, and assigned to you.' }),
+    created_at: timestamp,
+  }),
+);
 
 export interface EventRow {
   id: string;
@@ -16,7 +37,7 @@ export interface EventRow {
   ticket_counts: { total: number; available: number; mine: number } | string;
 }
 
-export function presentEvent(event: EventRow) {
+export function presentEvent(event: EventRow): z.output<typeof eventView> {
   const counts = typeof event.ticket_counts === 'string' ? JSON.parse(event.ticket_counts) : event.ticket_counts;
   return {
     id: event.id,

@@ -2,66 +2,102 @@
 // admins add, change and delete them.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Config } from '../../../config';
 import { conflict } from '../../../errors';
 import { fetchPage, setPageHeaders } from '../../../http/pagination';
-import { guardRoutes, resource } from '../../../http/routes';
-import { parseBody, parseQuery } from '../../../http/validate';
+import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize, referenced } from '../../../policies/authorize';
 import { mayManageEvents } from '../../../policies/rules';
 import { findGroup } from '../groups/queries';
-import { presentEvent, type EventRow } from './presenter';
+import { eventView, presentEvent, type EventRow } from './presenter';
 import { createEvent, deleteEvent, findEvent, listEvents, updateEvent } from './queries';
 import { createEventBody, deleteEventQuery, listEventsQuery, updateEventBody } from './schema';
+
+const MEMBER = "A member who is not an admin of the event's group.";
 
 export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
 
   resource(router, '/events', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const { limit, offset, show, group_id, ordering } = parseQuery(listEventsQuery, req);
-      const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
-      const query = listEvents(knex, actor, { show, groupId: group?.id, ordering });
-      const { rows, total } = await fetchPage<EventRow>(knex, query, { limit, offset });
-      setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
-      res.json(rows.map(presentEvent));
-    },
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const { group_id, ...fields } = parseBody(createEventBody, req);
-      const group = authorize(referenced(await findGroup(knex, actor, group_id), 'group_id', 'must be one of your groups'), mayManageEvents);
-      const event = authorize(await findEvent(knex, actor, await createEvent(knex, group, fields)));
-      res.status(201).location(`${config.baseUrl}/api/v1/events/${event.id}`).json(presentEvent(event));
-    },
+    get: endpoint(
+      {
+        summary: 'List events of your groups',
+        description: '`show=future`: start ≥ now; `show=past`: start < now. Ordered by `start_time` (`ordering=-start_time`: newest first).',
+        query: listEventsQuery,
+        responses: { 200: { description: 'A page of events.', body: z.array(eventView), paginated: true } },
+        errors: { 404: '`group_id` names a group that is not yours.' },
+      },
+      async (req, res, { query }) => {
+        const actor = actorOf(req);
+        const { limit, offset, show, group_id, ordering } = query;
+        const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
+        const found = listEvents(knex, actor, { show, groupId: group?.id, ordering });
+        const { rows, total } = await fetchPage<EventRow>(knex, found, { limit, offset });
+        setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
+        res.json(rows.map(presentEvent));
+      },
+    ),
+    post: endpoint(
+      {
+        summary: 'Add an event to a group',
+        description: "The group's admins. `group_id` must be one of your groups (else 400).",
+        body: createEventBody,
+        responses: { 201: { description: 'The event.', body: eventView, location: true } },
+        errors: { 403: MEMBER },
+      },
+      async (req, res, { body }) => {
+        const actor = actorOf(req);
+        const { group_id, ...fields } = body;
+        const group = authorize(referenced(await findGroup(knex, actor, group_id), 'group_id', 'must be one of your groups'), mayManageEvents);
+        const event = authorize(await findEvent(knex, actor, await createEvent(knex, group, fields)));
+        res.status(201).location(`${config.baseUrl}/api/v1/events/${event.id}`).json(presentEvent(event));
+      },
+    ),
   });
 
-  const update: RequestHandler = async (req, res) => {
-    const actor = actorOf(req);
-    const changes = parseBody(updateEventBody, req);
-    const event = authorize(await findEvent(knex, actor, String(req.params.id)), mayManageEvents);
-    await updateEvent(knex, event, changes);
-    res.json(presentEvent(authorize(await findEvent(knex, actor, event.id))));
-  };
+  const update = endpoint(
+    {
+      summary: 'Change an event',
+      description: "The group's admins.",
+      body: updateEventBody,
+      responses: { 200: { description: 'The updated event.', body: eventView } },
+      errors: { 403: MEMBER },
+    },
+    async (req, res, { body }) => {
+      const actor = actorOf(req);
+      const event = authorize(await findEvent(knex, actor, String(req.params.id)), mayManageEvents);
+      await updateEvent(knex, event, body);
+      res.json(presentEvent(authorize(await findEvent(knex, actor, event.id))));
+    },
+  );
 
   resource(router, '/events/:id', {
-    get: async (req, res) => {
+    get: endpoint({ summary: 'Get an event', responses: { 200: { description: 'The event.', body: eventView } } }, async (req, res) => {
       res.json(presentEvent(authorize(await findEvent(knex, actorOf(req), String(req.params.id)))));
-    },
+    }),
     put: update,
     patch: update,
-    delete: async (req, res) => {
-      const actor = actorOf(req);
-      const { force } = parseQuery(deleteEventQuery, req);
-      await knex.transaction(async (trx) => {
-        const event = authorize(await findEvent(trx, actor, String(req.params.id), { lock: true }), mayManageEvents);
-        const tickets = presentEvent(event).ticket_counts.total;
-        if (tickets > 0 && !force) throw conflict(`This event has ${tickets} ticket(s). Delete them first, or send ?force=true to delete them with it.`);
-        await deleteEvent(trx, actor, event);
-      });
-      res.status(204).end();
-    },
+    delete: endpoint(
+      {
+        summary: 'Delete an event',
+        description: "The group's admins. An event with tickets is deleted only with `?force=true`, and then with its tickets (each deletion kept in ticket history).",
+        query: deleteEventQuery,
+        responses: { 204: { description: 'Deleted.' } },
+        errors: { 403: MEMBER, 409: 'The event has tickets and `force` is not `true`.' },
+      },
+      async (req, res, { query }) => {
+        const actor = actorOf(req);
+        await knex.transaction(async (trx) => {
+          const event = authorize(await findEvent(trx, actor, String(req.params.id), { lock: true }), mayManageEvents);
+          const tickets = presentEvent(event).ticket_counts.total;
+          if (tickets > 0 && !query.force) throw conflict(`This event has ${tickets} ticket(s). Delete them first, or send ?force=true to delete them with it.`);
+          await deleteEvent(trx, actor, event);
+        });
+        res.status(204).end();
+      },
+    ),
   });
 
   return router;

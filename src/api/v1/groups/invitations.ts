@@ -7,7 +7,9 @@ import type { Authorized } from '../../../policies/authorize';
 import { isUuid } from '../../../policies/ids';
 import { visibleGroups } from '../../../policies/scopes';
 import { generateToken, hashToken } from '../../../security/tokens';
+import { z } from 'zod';
 import { iso } from '../fields';
+import { id, named, timestamp } from '../views';
 import type { GroupRow } from './presenter';
 
 export const INVITATION_DAYS = 14;
@@ -65,7 +67,20 @@ export function invitationStatus(invitation: InvitationRow, now = new Date()): '
   return invitation.expires_at <= now ? 'expired' : 'pending';
 }
 
-export function presentInvitation(invitation: InvitationRow, shownOnce?: { code: string; joinUrl: string }) {
+export const invitationView = named(
+  'Invitation',
+  z.strictObject({
+    id,
+    email: z.string(),
+    code: z.string().optional().meta({ description: 'The single-use code; in the reply to POST only (stored as a digest).' }),
+    join_url: z.string().optional().meta({ description: 'Where the invitee joins with the code; in the reply to POST only.' }),
+    status: z.enum(['pending', 'accepted', 'cancelled', 'expired']),
+    created_at: timestamp,
+    expires_at: timestamp,
+  }),
+);
+
+export function presentInvitation(invitation: InvitationRow, shownOnce?: { code: string; joinUrl: string }): z.output<typeof invitationView> {
   return {
     id: invitation.id,
     email: invitation.email,

@@ -2,77 +2,122 @@
 // with a code; admins change, deactivate and re-key them.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Config } from '../../../config';
 import { fetchPage, setPageHeaders } from '../../../http/pagination';
-import { guardRoutes, resource } from '../../../http/routes';
-import { parseBody, parseQuery } from '../../../http/validate';
+import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { mayAdministerGroup, mayUpdateGroup } from '../../../policies/rules';
 import { createGroup, deactivateGroup, replaceJoinCode } from './admin';
 import { joinWithCode } from './members';
-import { presentGroup, type GroupRow } from './presenter';
+import { groupView, presentGroup, type GroupRow } from './presenter';
 import { findGroup, listGroups, updateGroup } from './queries';
 import { createGroupBody, joinGroupBody, listGroupsQuery, updateGroupBody } from './schema';
+
+const MEMBER = 'A member who is not an admin of the group.';
 
 export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
 
   resource(router, '/groups', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const { limit, offset } = parseQuery(listGroupsQuery, req);
-      const { rows, total } = await fetchPage<GroupRow>(knex, listGroups(knex, actor), { limit, offset });
-      setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
-      res.json(rows.map(presentGroup));
-    },
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const fields = parseBody(createGroupBody, req);
-      const id = await knex.transaction((trx) => createGroup(trx, actor, fields));
-      const group = authorize(await findGroup(knex, actor, id));
-      res.status(201).location(`${config.baseUrl}/api/v1/groups/${group.id}`).json(presentGroup(group));
-    },
+    get: endpoint(
+      {
+        summary: 'List your groups',
+        description: 'Active groups you are a member or admin of, by name.',
+        query: listGroupsQuery,
+        responses: { 200: { description: 'A page of groups.', body: z.array(groupView), paginated: true } },
+      },
+      async (req, res, { query: page }) => {
+        const { rows, total } = await fetchPage<GroupRow>(knex, listGroups(knex, actorOf(req)), page);
+        setPageHeaders(req, res, config.baseUrl, page, total);
+        res.json(rows.map(presentGroup));
+      },
+    ),
+    post: endpoint(
+      {
+        summary: 'Create a group',
+        description: 'You become its admin.',
+        body: createGroupBody,
+        responses: { 201: { description: 'The group, with its join code.', body: groupView, location: true } },
+      },
+      async (req, res, { body }) => {
+        const actor = actorOf(req);
+        const id = await knex.transaction((trx) => createGroup(trx, actor, body));
+        const group = authorize(await findGroup(knex, actor, id));
+        res.status(201).location(`${config.baseUrl}/api/v1/groups/${group.id}`).json(presentGroup(group));
+      },
+    ),
   });
 
   // Before /groups/:id, whose 405 would otherwise answer POST /groups/join.
   resource(router, '/groups/join', {
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const { code } = parseBody(joinGroupBody, req);
-      const id = await knex.transaction((trx) => joinWithCode(trx, actor, code));
-      res.json(presentGroup(authorize(await findGroup(knex, actor, id))));
-    },
+    post: endpoint(
+      {
+        summary: 'Join a group with a code',
+        description: "An invitation's single-use code, or a group's reusable `invitation_code`. Case does not matter for the latter.",
+        body: joinGroupBody,
+        responses: { 200: { description: 'The group you joined.', body: groupView } },
+        errors: { 409: 'You are already a member of that group.' },
+      },
+      async (req, res, { body }) => {
+        const actor = actorOf(req);
+        const id = await knex.transaction((trx) => joinWithCode(trx, actor, body.code));
+        res.json(presentGroup(authorize(await findGroup(knex, actor, id))));
+      },
+    ),
   });
 
-  const update: RequestHandler = async (req, res) => {
-    const actor = actorOf(req);
-    const changes = parseBody(updateGroupBody, req);
-    const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayUpdateGroup);
-    res.json(presentGroup(await updateGroup(knex, group, changes)));
-  };
+  const update = endpoint(
+    {
+      summary: 'Change a group',
+      description: 'Admins.',
+      body: updateGroupBody,
+      responses: { 200: { description: 'The updated group.', body: groupView } },
+      errors: { 403: MEMBER },
+    },
+    async (req, res, { body }) => {
+      const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)), mayUpdateGroup);
+      res.json(presentGroup(await updateGroup(knex, group, body)));
+    },
+  );
 
   resource(router, '/groups/:id', {
-    get: async (req, res) => {
-      const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)));
-      res.json(presentGroup(group));
-    },
+    get: endpoint({ summary: 'Get a group', responses: { 200: { description: 'The group.', body: groupView } } }, async (req, res) => {
+      res.json(presentGroup(authorize(await findGroup(knex, actorOf(req), String(req.params.id)))));
+    }),
     put: update,
     patch: update,
-    delete: async (req, res) => {
-      const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)), mayAdministerGroup);
-      await deactivateGroup(knex, group);
-      res.status(204).end();
-    },
+    delete: endpoint(
+      {
+        summary: 'Deactivate a group',
+        description: 'Admins. The group and everything in it become invisible (404) to everyone.',
+        responses: { 204: { description: 'Deactivated.' } },
+        errors: { 403: MEMBER },
+      },
+      async (req, res) => {
+        const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)), mayAdministerGroup);
+        await deactivateGroup(knex, group);
+        res.status(204).end();
+      },
+    ),
   });
 
   resource(router, '/groups/:id/invitation_code', {
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
-      await replaceJoinCode(knex, group);
-      res.json(presentGroup(authorize(await findGroup(knex, actor, group.id))));
-    },
+    post: endpoint(
+      {
+        summary: "Replace a group's join code",
+        description: 'Admins. The old code stops working at once.',
+        responses: { 200: { description: 'The group with its new `invitation_code`.', body: groupView } },
+        errors: { 403: MEMBER },
+      },
+      async (req, res) => {
+        const actor = actorOf(req);
+        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
+        await replaceJoinCode(knex, group);
+        res.json(presentGroup(authorize(await findGroup(knex, actor, group.id))));
+      },
+    ),
   });
 
   return router;

@@ -5,12 +5,14 @@ import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
 import { visibleTickets } from '../../../policies/scopes';
+import { z } from 'zod';
 import { displayName, iso } from '../fields';
+import { id, named, summary, timestamp } from '../views';
 import type { TicketRow } from './presenter';
 
 export interface HistoryRow {
   id: string;
-  action: string;
+  action: 'created' | 'updated' | 'assigned' | 'unassigned' | 'requested' | 'deleted';
   actor_id: string | null;
   actor_first_name: string | null;
   actor_last_name: string | null;
@@ -42,7 +44,19 @@ export async function recordRequest(db: Knex, actor: Actor, ticket: Authorized<T
   return listHistory(db, actor, ticket).where('h.id', entry.id).first();
 }
 
-export function presentHistoryEntry(entry: HistoryRow) {
+export const historyEntryView = named(
+  'TicketHistoryEntry',
+  z.strictObject({
+    id,
+    action: z.enum(['created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted']),
+    actor: summary.nullable().meta({ description: 'Who did it; null when their account is gone.' }),
+    changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).meta({ description: '{field: [old, new]}' }),
+    message: z.string().nullable().meta({ description: 'The message of a request.' }),
+    created_at: timestamp,
+  }),
+);
+
+export function presentHistoryEntry(entry: HistoryRow): z.output<typeof historyEntryView> {
   const changes = typeof entry.changes === 'string' ? JSON.parse(entry.changes) : entry.changes;
   return {
     id: entry.id,

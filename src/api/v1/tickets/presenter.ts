@@ -1,6 +1,29 @@
 // Tickets as the API shows them (SPEC §5), with the event, owner, assignee and alias
 // summaries that the list query joins in (no query per row).
+import { z } from 'zod';
 import { displayName, iso } from '../fields';
+import { id, named, summary, timestamp } from '../views';
+
+export const ticketView = named(
+  'Ticket',
+  z.strictObject({
+    id,
+    group_id: id,
+    event_id: id,
+    event: z.strictObject({ id, name: z.string(), start_time: timestamp }),
+    owner: summary.meta({ description: 'The member who holds the ticket of record.' }),
+    assignee: summary.nullable().meta({ description: 'Who the seat is for; null when the ticket is available.' }),
+    alias: summary.nullable().meta({ description: "One of the assignee's aliases: the seat is for them." }),
+    section: z.string(),
+    row: z.string(),
+    seat: z.string(),
+    display_name: z.string().meta({ description: 'The non-blank parts of section, row and seat: "326 K 9".' }),
+    cost: z.string().meta({ description: 'A decimal string, e.g. "32.00".' }),
+    note: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  }),
+);
 
 export interface TicketRow {
   id: string;
@@ -31,7 +54,7 @@ export function seatName(ticket: Pick<TicketRow, 'section' | 'row' | 'seat'>): s
   return [ticket.section, ticket.row, ticket.seat].filter((part) => part.trim() !== '').join(' ');
 }
 
-export function presentTicket(ticket: TicketRow) {
+export function presentTicket(ticket: TicketRow): z.output<typeof ticketView> {
   return {
     id: ticket.id,
     group_id: ticket.group_id,

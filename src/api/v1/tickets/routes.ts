@@ -3,96 +3,157 @@
 // changes or deletes them; other members request them; every member reads their history.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Config } from '../../../config';
 import { fetchPage, setPageHeaders } from '../../../http/pagination';
-import { guardRoutes, resource, type Handlers } from '../../../http/routes';
-import { parseBody, parseQuery } from '../../../http/validate';
+import { endpoint, guardRoutes, resource, type Handlers } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { mayDeleteTicket, mayRequestTicket, mayUpdateTicket } from '../../../policies/rules';
 import { deleteTicket, resolveTicketChanges, saveTicketChanges } from './changes';
 import { createTickets } from './creation';
-import { listHistory, presentHistoryEntry, recordRequest, type HistoryRow } from './history';
-import { presentTicket, type TicketRow } from './presenter';
+import { historyEntryView, listHistory, presentHistoryEntry, recordRequest, type HistoryRow } from './history';
+import { presentTicket, ticketView, type TicketRow } from './presenter';
 import { findFilterTargets, findTicket, findTickets, listTickets } from './queries';
 import { createTicketBody, historyQuery, listTicketsQuery, requestTicketBody, updateTicketBody } from './schema';
+
+const NOT_YOURS = 'A member who neither owns the ticket nor is assigned it (or, for section, row and seat, anyone but the owner).';
 
 export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
 
   resource(router, '/tickets', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const { limit, offset, group_id, event_id, ...filters } = parseQuery(listTicketsQuery, req);
-      const targets = await findFilterTargets(knex, actor, { groupId: group_id, eventId: event_id });
-      const group = group_id === undefined ? undefined : authorize(targets.group);
-      const event = event_id === undefined ? undefined : authorize(targets.event);
-      const query = listTickets(knex, actor, { ...filters, groupId: group?.id, eventId: event?.id });
-      const { rows, total } = await fetchPage<TicketRow>(knex, query, { limit, offset });
-      setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
-      res.json(rows.map(presentTicket));
-    },
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const body = parseBody(createTicketBody, req);
-      const ids = await knex.transaction((trx) => createTickets(trx, actor, body));
-      const tickets = (await findTickets(knex, actor, ids)).map(presentTicket);
-      if (body.event_ids) {
-        res.status(201).json(tickets);
-      } else {
-        res.status(201).location(`${config.baseUrl}/api/v1/tickets/${tickets[0]!.id}`).json(tickets[0]);
-      }
-    },
+    get: endpoint(
+      {
+        summary: 'List tickets in your groups',
+        description:
+          'Filters combine with AND. `show` restricts the list to tickets you own or are assigned. Ordered by event start, then section, row and seat in natural order.',
+        query: listTicketsQuery,
+        responses: { 200: { description: 'A page of tickets.', body: z.array(ticketView), paginated: true } },
+        errors: { 404: '`group_id` or `event_id` names a group or event that is not yours.' },
+      },
+      async (req, res, { query }) => {
+        const actor = actorOf(req);
+        const { limit, offset, group_id, event_id, ...filters } = query;
+        const targets = await findFilterTargets(knex, actor, { groupId: group_id, eventId: event_id });
+        const group = group_id === undefined ? undefined : authorize(targets.group);
+        const event = event_id === undefined ? undefined : authorize(targets.event);
+        const found = listTickets(knex, actor, { ...filters, groupId: group?.id, eventId: event?.id });
+        const { rows, total } = await fetchPage<TicketRow>(knex, found, { limit, offset });
+        setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
+        res.json(rows.map(presentTicket));
+      },
+    ),
+    post: endpoint(
+      {
+        summary: 'Add tickets you own',
+        description:
+          'With `event_id`, one ticket; with `event_ids`, one ticket per event of a season, all or nothing. The assignee defaults to you (`null`: available).',
+        body: createTicketBody,
+        responses: {
+          201: {
+            description: 'The ticket (for `event_id`, with `Location`), or an array of tickets in the order of `event_ids`.',
+            body: z.union([ticketView, z.array(ticketView)]),
+            location: true,
+          },
+        },
+      },
+      async (req, res, { body }) => {
+        const actor = actorOf(req);
+        const ids = await knex.transaction((trx) => createTickets(trx, actor, body));
+        const tickets = (await findTickets(knex, actor, ids)).map(presentTicket);
+        if (body.event_ids) {
+          res.status(201).json(tickets);
+        } else {
+          res.status(201).location(`${config.baseUrl}/api/v1/tickets/${tickets[0]!.id}`).json(tickets[0]);
+        }
+      },
+    ),
   });
 
-  const update: RequestHandler = async (req, res) => {
-    const actor = actorOf(req);
-    const id = String(req.params.id);
-    const body = parseBody(updateTicketBody, req);
-    const updated = await knex.transaction(async (trx) => {
-      const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) => mayUpdateTicket(actor, found, body));
-      await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
-      return findTicket(trx, actor, id);
-    });
-    res.json(presentTicket(authorize(updated)));
-  };
+  const update = endpoint(
+    {
+      summary: 'Change a ticket',
+      description:
+        'The owner or the assignee. `assignee_id` must be a member of the ticket\'s group (null: available); `alias_id` one of your aliases, on a ticket assigned to you, and it is cleared whenever the assignee changes; only the owner changes `section`, `row` and `seat`. Each change is recorded in the ticket\'s history.',
+      body: updateTicketBody,
+      responses: { 200: { description: 'The updated ticket.', body: ticketView } },
+      errors: { 403: NOT_YOURS },
+    },
+    async (req, res, { body }) => {
+      const actor = actorOf(req);
+      const id = String(req.params.id);
+      const updated = await knex.transaction(async (trx) => {
+        const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) => mayUpdateTicket(actor, found, body));
+        await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
+        return findTicket(trx, actor, id);
+      });
+      res.json(presentTicket(authorize(updated)));
+    },
+  );
 
   const oneTicket: Handlers = {
-    get: async (req, res) => {
-      res.json(presentTicket(authorize(await findTicket(knex, actorOf(req), String(req.params.id)))));
-    },
+    get: endpoint(
+      { summary: 'Get a ticket', responses: { 200: { description: 'The ticket.', body: ticketView } } },
+      async (req, res) => {
+        res.json(presentTicket(authorize(await findTicket(knex, actorOf(req), String(req.params.id)))));
+      },
+    ),
     put: update,
     patch: update,
-    delete: async (req, res) => {
-      const actor = actorOf(req);
-      await knex.transaction(async (trx) => {
-        const ticket = authorize(await findTicket(trx, actor, String(req.params.id), { lock: true }), (found) => mayDeleteTicket(actor, found));
-        await deleteTicket(trx, actor, ticket);
-      });
-      res.status(204).end();
-    },
+    delete: endpoint(
+      {
+        summary: 'Delete a ticket',
+        description: 'The owner or the assignee. The deletion is kept in the ticket history.',
+        responses: { 204: { description: 'Deleted.' } },
+        errors: { 403: 'A member who neither owns the ticket nor is assigned it.' },
+      },
+      async (req, res) => {
+        const actor = actorOf(req);
+        await knex.transaction(async (trx) => {
+          const ticket = authorize(await findTicket(trx, actor, String(req.params.id), { lock: true }), (found) => mayDeleteTicket(actor, found));
+          await deleteTicket(trx, actor, ticket);
+        });
+        res.status(204).end();
+      },
+    ),
   };
   resource(router, '/tickets/:id', oneTicket);
   resource(router, '/ticket/:id', oneTicket);
 
   resource(router, '/tickets/:id/request', {
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const { message } = parseBody(requestTicketBody, req);
-      const ticket = authorize(await findTicket(knex, actor, String(req.params.id)), (found) => mayRequestTicket(actor, found));
-      res.status(201).json(presentHistoryEntry(await recordRequest(knex, actor, ticket, message)));
-    },
+    post: endpoint(
+      {
+        summary: 'Ask the owner for a ticket',
+        description: 'A member other than the owner; recorded in the ticket history, where the owner sees it.',
+        body: requestTicketBody,
+        responses: { 201: { description: 'The history entry of the request.', body: historyEntryView } },
+        errors: { 403: 'You own the ticket.' },
+      },
+      async (req, res, { body }) => {
+        const actor = actorOf(req);
+        const ticket = authorize(await findTicket(knex, actor, String(req.params.id)), (found) => mayRequestTicket(actor, found));
+        res.status(201).json(presentHistoryEntry(await recordRequest(knex, actor, ticket, body.message)));
+      },
+    ),
   });
 
   resource(router, '/tickets/:id/history', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const page = parseQuery(historyQuery, req);
-      const ticket = authorize(await findTicket(knex, actor, String(req.params.id)));
-      const { rows, total } = await fetchPage<HistoryRow>(knex, listHistory(knex, actor, ticket), page);
-      setPageHeaders(req, res, config.baseUrl, page, total);
-      res.json(rows.map(presentHistoryEntry));
-    },
+    get: endpoint(
+      {
+        summary: "A ticket's history",
+        description: 'Every change and request, newest first; to the members of its group.',
+        query: historyQuery,
+        responses: { 200: { description: 'A page of history entries.', body: z.array(historyEntryView), paginated: true } },
+      },
+      async (req, res, { query: page }) => {
+        const actor = actorOf(req);
+        const ticket = authorize(await findTicket(knex, actor, String(req.params.id)));
+        const { rows, total } = await fetchPage<HistoryRow>(knex, listHistory(knex, actor, ticket), page);
+        setPageHeaders(req, res, config.baseUrl, page, total);
+        res.json(rows.map(presentHistoryEntry));
+      },
+    ),
   });
 
   return router;

@@ -1,5 +1,18 @@
 // User aliases as the API shows them (SPEC §5).
+import { z } from 'zod';
 import { displayName } from '../fields';
+import { id, named } from '../views';
+
+export const aliasView = named(
+  'UserAlias',
+  z.strictObject({
+    id,
+    user_id: id.meta({ description: "The alias's owner." }),
+    first_name: z.string(),
+    last_name: z.string(),
+    display_name: z.string(),
+  }),
+);
 
 export interface AliasRow {
   id: string;
@@ -8,7 +21,7 @@ export interface AliasRow {
   last_name: string;
 }
 
-export function presentAlias(alias: AliasRow) {
+export function presentAlias(alias: AliasRow): z.output<typeof aliasView> {
   return {
     id: alias.id,
     user_id: alias.user_id,

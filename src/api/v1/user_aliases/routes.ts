@@ -2,56 +2,88 @@
 // members' are visible; only yours can be changed (a mutual member's: 403).
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Config } from '../../../config';
 import { fetchPage, setPageHeaders } from '../../../http/pagination';
-import { guardRoutes, resource } from '../../../http/routes';
-import { parseBody, parseQuery } from '../../../http/validate';
+import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { mayChangeAlias } from '../../../policies/rules';
-import { presentAlias, type AliasRow } from './presenter';
+import { aliasView, presentAlias, type AliasRow } from './presenter';
 import { createAlias, deleteAlias, findAlias, listAliases, updateAlias } from './queries';
 import { createAliasBody, listAliasesQuery, updateAliasBody } from './schema';
+
+const NOT_YOURS = "A mutual member's alias.";
 
 export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
 
   resource(router, '/user_aliases', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const page = parseQuery(listAliasesQuery, req);
-      const { rows, total } = await fetchPage<AliasRow>(knex, listAliases(knex, actor), page);
-      setPageHeaders(req, res, config.baseUrl, page, total);
-      res.json(rows.map(presentAlias));
-    },
-    post: async (req, res) => {
-      const actor = actorOf(req);
-      const alias = await createAlias(knex, actor, parseBody(createAliasBody, req));
-      res.status(201).location(`${config.baseUrl}/api/v1/user_aliases/${alias.id}`).json(presentAlias(alias));
-    },
+    get: endpoint(
+      {
+        summary: "List your aliases and your mutual members'",
+        query: listAliasesQuery,
+        responses: { 200: { description: 'A page of aliases.', body: z.array(aliasView), paginated: true } },
+      },
+      async (req, res, { query: page }) => {
+        const { rows, total } = await fetchPage<AliasRow>(knex, listAliases(knex, actorOf(req)), page);
+        setPageHeaders(req, res, config.baseUrl, page, total);
+        res.json(rows.map(presentAlias));
+      },
+    ),
+    post: endpoint(
+      {
+        summary: 'Add an alias',
+        description: 'A name for a person without an account; always yours (`user_id` is not an input).',
+        body: createAliasBody,
+        responses: { 201: { description: 'The alias.', body: aliasView, location: true } },
+      },
+      async (req, res, { body }) => {
+        const alias = await createAlias(knex, actorOf(req), body);
+        res.status(201).location(`${config.baseUrl}/api/v1/user_aliases/${alias.id}`).json(presentAlias(alias));
+      },
+    ),
   });
 
-  const update: RequestHandler = async (req, res) => {
-    const actor = actorOf(req);
-    const changes = parseBody(updateAliasBody, req);
-    const alias = authorize(await findAlias(knex, actor, String(req.params.id)), (found) => mayChangeAlias(actor, found));
-    res.json(presentAlias(await updateAlias(knex, alias, changes)));
-  };
+  const update = endpoint(
+    {
+      summary: 'Change your alias',
+      body: updateAliasBody,
+      responses: { 200: { description: 'The updated alias.', body: aliasView } },
+      errors: { 403: NOT_YOURS },
+    },
+    async (req, res, { body }) => {
+      const actor = actorOf(req);
+      const alias = authorize(await findAlias(knex, actor, String(req.params.id)), (found) => mayChangeAlias(actor, found));
+      res.json(presentAlias(await updateAlias(knex, alias, body)));
+    },
+  );
 
   resource(router, '/user_aliases/:id', {
-    get: async (req, res) => {
-      res.json(presentAlias(authorize(await findAlias(knex, actorOf(req), String(req.params.id)))));
-    },
+    get: endpoint(
+      { summary: 'Get an alias', description: "Yours or a mutual member's.", responses: { 200: { description: 'The alias.', body: aliasView } } },
+      async (req, res) => {
+        res.json(presentAlias(authorize(await findAlias(knex, actorOf(req), String(req.params.id)))));
+      },
+    ),
     put: update,
     patch: update,
-    delete: async (req, res) => {
-      const actor = actorOf(req);
-      await knex.transaction(async (trx) => {
-        const alias = authorize(await findAlias(trx, actor, String(req.params.id)), (found) => mayChangeAlias(actor, found));
-        await deleteAlias(trx, actor, alias);
-      });
-      res.status(204).end();
-    },
+    delete: endpoint(
+      {
+        summary: 'Delete your alias',
+        description: 'Tickets that used it lose it (recorded in their history).',
+        responses: { 204: { description: 'Deleted.' } },
+        errors: { 403: NOT_YOURS },
+      },
+      async (req, res) => {
+        const actor = actorOf(req);
+        await knex.transaction(async (trx) => {
+          const alias = authorize(await findAlias(trx, actor, String(req.params.id)), (found) => mayChangeAlias(actor, found));
+          await deleteAlias(trx, actor, alias);
+        });
+        res.status(204).end();
+      },
+    ),
   });
 
   return router;

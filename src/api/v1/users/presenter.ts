@@ -1,11 +1,33 @@
 // Users as the API shows them (SPEC §5): an allow-list; private fields only to oneself; the
 // member's `role` when the list is one group's members.
 import type { UserRow } from '../../../users/users';
+import { z } from 'zod';
+import type { Role } from '../../../policies/rules';
 import { displayName, iso } from '../fields';
+import { id, named, timestamp } from '../views';
 
-export type PresentableUser = Omit<UserRow, 'password_hash'> & { role?: string };
+export const userView = named(
+  'User',
+  z.strictObject({
+    id,
+    first_name: z.string(),
+    last_name: z.string(),
+    display_name: z.string(),
+    email: z.string(),
+    location: z.string(),
+    bio: z.string(),
+    mobile: z.string(),
+    created_at: timestamp,
+    role: z.enum(['admin', 'member']).optional().meta({ description: 'Their role in the group, in GET /users?group_id= only.' }),
+    timezone: z.string().optional().meta({ description: 'IANA time zone; to yourself only.' }),
+    sms_notify: z.boolean().optional().meta({ description: 'To yourself only.' }),
+    updated_at: timestamp.optional().meta({ description: 'To yourself only.' }),
+  }),
+);
 
-export function presentUser(user: PresentableUser, { self }: { self: boolean }) {
+export type PresentableUser = Omit<UserRow, 'password_hash'> & { role?: Role };
+
+export function presentUser(user: PresentableUser, { self }: { self: boolean }): z.output<typeof userView> {
   return {
     id: user.id,
     first_name: user.first_name,

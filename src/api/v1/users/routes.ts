@@ -2,14 +2,14 @@
 // your own profile, which only you change.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Config } from '../../../config';
 import { fetchPage, setPageHeaders } from '../../../http/pagination';
-import { guardRoutes, resource } from '../../../http/routes';
-import { parseBody, parseQuery } from '../../../http/validate';
+import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { findGroup } from '../groups/queries';
-import { presentUser, type PresentableUser } from './presenter';
+import { presentUser, userView, type PresentableUser } from './presenter';
 import { findUser, listUsers, updateUser } from './queries';
 import { listUsersQuery, updateMeBody } from './schema';
 
@@ -17,39 +17,57 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
   const router = guardRoutes(Router(), ...guards);
 
   resource(router, '/users', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const { group_id, ...page } = parseQuery(listUsersQuery, req);
-      const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
-      const { rows, total } = await fetchPage<PresentableUser>(knex, listUsers(knex, actor, { groupId: group?.id }), page);
-      setPageHeaders(req, res, config.baseUrl, page, total);
-      res.json(rows.map((user) => presentUser(user, { self: user.id === actor.userId })));
-    },
+    get: endpoint(
+      {
+        summary: 'List you and your mutual members',
+        description: 'With `group_id`, the members of that group, each with their `role`. Ordered by last name, first name.',
+        query: listUsersQuery,
+        responses: { 200: { description: 'A page of users.', body: z.array(userView), paginated: true } },
+        errors: { 404: '`group_id` names a group that is not yours.' },
+      },
+      async (req, res, { query }) => {
+        const actor = actorOf(req);
+        const { group_id, ...page } = query;
+        const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
+        const { rows, total } = await fetchPage<PresentableUser>(knex, listUsers(knex, actor, { groupId: group?.id }), page);
+        setPageHeaders(req, res, config.baseUrl, page, total);
+        res.json(rows.map((user) => presentUser(user, { self: user.id === actor.userId })));
+      },
+    ),
   });
 
-  const updateMe: RequestHandler = async (req, res) => {
-    const actor = actorOf(req);
-    const changes = parseBody(updateMeBody, req);
-    const me = authorize(await findUser(knex, actor, actor.userId));
-    res.json(presentUser(await updateUser(knex, me, changes), { self: true }));
-  };
+  const updateMe = endpoint(
+    {
+      summary: 'Change your profile',
+      body: updateMeBody,
+      responses: { 200: { description: 'Your profile.', body: userView } },
+    },
+    async (req, res, { body }) => {
+      const actor = actorOf(req);
+      const me = authorize(await findUser(knex, actor, actor.userId));
+      res.json(presentUser(await updateUser(knex, me, body), { self: true }));
+    },
+  );
 
   resource(router, '/users/me', {
-    get: async (req, res) => {
+    get: endpoint({ summary: 'Your profile', responses: { 200: { description: 'Your profile, with your private fields.', body: userView } } }, async (req, res) => {
       const actor = actorOf(req);
       const me = authorize(await findUser(knex, actor, actor.userId));
       res.json(presentUser(me, { self: true }));
-    },
+    }),
     put: updateMe,
     patch: updateMe,
   });
 
   resource(router, '/users/:id', {
-    get: async (req, res) => {
-      const actor = actorOf(req);
-      const user = authorize(await findUser(knex, actor, String(req.params.id)));
-      res.json(presentUser(user, { self: user.id === actor.userId }));
-    },
+    get: endpoint(
+      { summary: 'Get a user', description: 'Yourself or a mutual member.', responses: { 200: { description: 'The user.', body: userView } } },
+      async (req, res) => {
+        const actor = actorOf(req);
+        const user = authorize(await findUser(knex, actor, String(req.params.id)));
+        res.json(presentUser(user, { self: user.id === actor.userId }));
+      },
+    ),
   });
 
   return router;
