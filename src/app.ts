@@ -29,6 +29,8 @@ import { revocationRoutes } from './oauth/revocation';
 import { metadataRoutes } from './oauth/metadata';
 import { oauthErrorHandler } from './oauth/protocol';
 import { apiV1Routes } from './api/v1';
+import { openApiRoutes } from './api/openapi/routes';
+import { mount, registeredRoutes } from './http/routes';
 import { sessionMiddleware, createSessionStore } from './web/session';
 import { authPages } from './web/auth-pages';
 import { developerPages } from './web/developer-pages';
@@ -112,9 +114,10 @@ export function createApp(
   const loginLimits = [rateLimiters.loginPerIp, rateLimiters.loginPerAccount];
   const api = Router();
   api.use(markApiRequest, apiConventions);
-  api.use(authenticateRoute(knex, loginLimits));
+  mount(api, '', authenticateRoute(knex, loginLimits));
   options.mountApiRoutes?.(api);
-  api.use('/v1', apiV1Routes(knex, config, [apiAuthentication(knex), rateLimiters.apiPerToken]));
+  mount(api, '/v1', apiV1Routes(knex, config, [apiAuthentication(knex), rateLimiters.apiPerToken]));
+  mount(api, '', openApiRoutes(config, () => registeredRoutes(api)));
   api.use(apiRouteNotFound);
   app.use('/api', api);
 

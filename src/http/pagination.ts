@@ -17,8 +17,13 @@ function wholeNumber(min: number, max: number) {
 
 /** Spread into a list's query schema. */
 export const pageFields = {
-  limit: wholeNumber(1, MAX_LIMIT).default(50),
-  offset: wholeNumber(0, 1_000_000_000).default(0),
+  // The query string carries text; the document says what the text must hold.
+  limit: wholeNumber(1, MAX_LIMIT)
+    .meta({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50, description: 'Page size.' })
+    .default(50),
+  offset: wholeNumber(0, 1_000_000_000)
+    .meta({ type: 'integer', minimum: 0, default: 0, description: 'How many records to skip.' })
+    .default(0),
 };
 
 export interface Page {

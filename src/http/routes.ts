@@ -19,8 +19,8 @@ export interface ResponseDoc {
   body?: z.ZodType;
   /** A paginated list: X-Total-Count and Link headers. */
   paginated?: boolean;
-  /** 201 with a Location header. */
-  location?: boolean;
+  /** 201 with a Location header (a string: when it is sent, if not always). */
+  location?: boolean | string;
 }
 
 export interface EndpointDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {

@@ -3,6 +3,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../../config';
+import { mount } from '../../http/routes';
 import { aliasRoutes } from './user_aliases/routes';
 import { eventRoutes } from './events/routes';
 import { groupRoutes } from './groups/routes';
@@ -12,6 +13,6 @@ import { userRoutes } from './users/routes';
 
 export function apiV1Routes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const v1 = Router();
-  for (const routes of [userRoutes, aliasRoutes, groupRoutes, membershipRoutes, eventRoutes, ticketRoutes]) v1.use(routes(knex, config, guards));
+  for (const routes of [userRoutes, aliasRoutes, groupRoutes, membershipRoutes, eventRoutes, ticketRoutes]) mount(v1, '', routes(knex, config, guards));
   return v1;
 }

@@ -54,7 +54,7 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
           201: {
             description: 'The ticket (for `event_id`, with `Location`), or an array of tickets in the order of `event_ids`.',
             body: z.union([ticketView, z.array(ticketView)]),
-            location: true,
+            location: 'The URL of the new ticket (for `event_id` only).',
           },
         },
       },

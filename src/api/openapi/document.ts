@@ -1,0 +1,190 @@
+// The OpenAPI 3.1 document of /api, generated from the endpoints' docs (src/http/routes.ts):
+// the same zod schemas that validate each request describe its parameters and body, and the
+// presenters' views describe its responses. Errors every API request can meet (SPEC §4) are
+// added here by rule, so each endpoint's doc names only its own.
+import { z } from 'zod';
+import type { Config } from '../../config';
+import type { Method, RegisteredRoute, ResponseDoc } from '../../http/routes';
+import { namedViews } from '../v1/views';
+import { componentRef, jsonSchemaOf, type JsonSchema } from './json-schema';
+
+export const errorView = z.strictObject({
+  error: z.string().meta({ description: 'The HTTP reason phrase of `code`.' }),
+  error_detail: z.string().meta({ description: 'What happened, in words.' }),
+  code: z.number().int(),
+  fields: z.record(z.string(), z.array(z.string())).optional().meta({ description: 'Validation errors (400): messages by field name.' }),
+});
+
+const WRITES: Method[] = ['post', 'put', 'patch', 'delete'];
+const TAKES_BODY: Method[] = ['post', 'put', 'patch'];
+
+const COMMON_ERRORS = {
+  400: 'Invalid query or body: `fields` names each problem (unknown and read-only fields too, and references to records you cannot use).',
+  401: 'Missing, unknown, expired or revoked credentials.',
+  403: 'The token lacks the `write` scope.',
+  404: 'No such record, or not one you can see (a malformed id too).',
+  406: '`Accept` excludes application/json.',
+  413: 'The body is over 100 kB.',
+  415: 'The body is not application/json.',
+  429: 'Too many requests for this token: see `Retry-After`.',
+  503: 'The database is unavailable: retry after `Retry-After` seconds.',
+} as const;
+
+const PAGE_HEADERS = {
+  'X-Total-Count': { description: 'How many records the whole list has.', schema: { type: 'integer', minimum: 0 } },
+  Link: { description: 'RFC 8288 links with rel="next" and rel="prev" where they exist.', schema: { type: 'string' } },
+};
+
+/** "/v1/tickets/:id" → "/api/v1/tickets/{id}", and the names of its path parameters. */
+function openApiPath(path: string): { path: string; params: string[] } {
+  const params = [...path.matchAll(/:(\w+)/g)].map((match) => match[1]!);
+  return { path: `/api${path.replace(/:(\w+)/g, '{$1}')}`, params };
+}
+
+function tagOf(path: string): string {
+  const [first, second] = path.split('/').filter(Boolean);
+  if (first !== 'v1') return 'authentication';
+  if (second === 'openapi.json') return 'documentation';
+  return second === 'ticket' ? 'tickets' : second!;
+}
+
+function operationId(method: Method, path: string): string {
+  const words = path.replace(/^\/v1\//, '/').split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+}
+
+function queryParameters(schema: z.ZodType | undefined): JsonSchema[] {
+  if (!schema) return [];
+  const object = jsonSchemaOf(schema, 'input');
+  const properties = (object.properties ?? {}) as Record<string, JsonSchema>;
+  const required = (object.required ?? []) as string[];
+  return Object.entries(properties).map(([name, property]) => {
+    const { description, ...propertySchema } = property;
+    return { name, in: 'query', required: required.includes(name), ...(description ? { description } : {}), schema: propertySchema };
+  });
+}
+
+function successResponse(response: ResponseDoc): JsonSchema {
+  const headers = {
+    ...(response.paginated ? PAGE_HEADERS : {}),
+    ...(response.location ? { Location: { description: typeof response.location === 'string' ? response.location : 'The URL of the new record.', schema: { type: 'string', format: 'uri' } } } : {}),
+  };
+  return {
+    description: response.description,
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(response.body ? { content: { 'application/json': { schema: jsonSchemaOf(response.body, 'output') } } } : {}),
+  };
+}
+
+function errorResponse(status: number, description: string): JsonSchema {
+  const headers =
+    status === 401
+      ? { 'WWW-Authenticate': { description: 'Bearer realm="seatshare", with error="invalid_token" when a token was sent.', schema: { type: 'string' } } }
+      : status === 429 || status === 503
+        ? { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } }
+        : undefined;
+  return { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: componentRef('Error') } } };
+}
+
+function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
+  const { params } = openApiPath(path);
+  const errors = new Map<number, string>();
+  const add = (status: number, description: string) => errors.set(status, errors.has(status) ? `${errors.get(status)} Or: ${description}` : description);
+  add(400, COMMON_ERRORS[400]);
+  if (!doc.public) add(401, COMMON_ERRORS[401]);
+  if (!doc.public && WRITES.includes(method)) add(403, COMMON_ERRORS[403]);
+  if (params.length) add(404, COMMON_ERRORS[404]);
+  add(406, COMMON_ERRORS[406]);
+  if (TAKES_BODY.includes(method)) {
+    add(413, COMMON_ERRORS[413]);
+    add(415, COMMON_ERRORS[415]);
+  }
+  if (!doc.public) add(429, COMMON_ERRORS[429]);
+  add(503, COMMON_ERRORS[503]);
+  for (const [status, description] of Object.entries(doc.errors ?? {})) {
+    const code = Number(status);
+    if (code === 400 || !errors.has(code)) errors.set(code, description);
+    else add(code, description);
+  }
+
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, response] of Object.entries(doc.responses)) responses[status] = successResponse(response);
+  for (const [status, description] of [...errors].sort(([a], [b]) => a - b)) responses[String(status)] = errorResponse(status, description);
+
+  const scope = method === 'get' ? 'read' : 'write';
+  return {
+    operationId: operationId(method, path),
+    tags: [tagOf(path)],
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    security: doc.public ? [] : [{ oauth2: [scope] }, { bearer: [] }, { token: [] }],
+    parameters: [
+      ...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } })),
+      ...queryParameters(doc.query),
+    ],
+    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(doc.body, 'input') } } } } : {}),
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Config, 'baseUrl'>): JsonSchema {
+  const baseUrl = config.baseUrl.replace(/\/+$/, '');
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    const { path } = openApiPath(route.path);
+    (paths[path] ??= {})[route.method] = operation(route);
+  }
+  const schemas: Record<string, JsonSchema> = { Error: jsonSchemaOf(errorView, 'output') };
+  for (const [view, name] of namedViews) schemas[name] = jsonSchemaOf(view, 'output', { root: true });
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    info: {
+      title: 'SeatShare API',
+      version: '1',
+      description: [
+        'Who holds which seat for which game: users, user aliases, groups, events and tickets.',
+        '',
+        'Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`; authorization code with PKCE, metadata at `/.well-known/oauth-authorization-server`) or a personal token (`Authorization: Token …`, from /account/tokens or `POST /api/authenticate/`). Scope `read` for GET, `write` for the rest.',
+        '',
+        'Every error is `{"error", "error_detail", "code"}` (plus `fields` on 400). A record you may not see is 404, one you may see but not change 403. Lists take `limit` (≤ 500) and `offset` and send `X-Total-Count` and `Link`. Datetimes are ISO 8601 in UTC; money is a decimal string.',
+      ].join('\n'),
+    },
+    servers: [{ url: baseUrl }],
+    tags: [
+      { name: 'users' },
+      { name: 'user_aliases' },
+      { name: 'groups' },
+      { name: 'events' },
+      { name: 'tickets' },
+      { name: 'authentication' },
+      { name: 'documentation' },
+    ].filter((tag) => routes.some((route) => tagOf(route.path) === tag.name)),
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        oauth2: {
+          type: 'oauth2',
+          description: 'Authorization code with PKCE (S256). Public clients (no secret) must use PKCE.',
+          flows: {
+            authorizationCode: {
+              authorizationUrl: `${baseUrl}/oauth/authorize`,
+              tokenUrl: `${baseUrl}/oauth/token`,
+              refreshUrl: `${baseUrl}/oauth/token`,
+              scopes: { read: 'Read your groups, events, tickets and people.', write: 'Create, change and delete on your behalf.' },
+            },
+          },
+        },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An OAuth access token obtained elsewhere.' },
+        token: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'A personal API token, sent as `Authorization: Token <token>`.',
+        },
+      },
+    },
+  };
+}

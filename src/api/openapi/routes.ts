@@ -1,0 +1,28 @@
+// GET /api/v1/openapi.json: the document, public (SPEC §4), built once per app on first use
+// from the routes declared on the /api router.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config';
+import { endpoint, resource, type RegisteredRoute } from '../../http/routes';
+import { buildOpenApiDocument } from './document';
+import type { JsonSchema } from './json-schema';
+
+export function openApiRoutes(config: Config, apiRoutes: () => RegisteredRoute[]): Router {
+  const router = Router();
+  let document: JsonSchema | undefined;
+  resource(router, '/v1/openapi.json', {
+    get: endpoint(
+      {
+        summary: 'This OpenAPI 3.1 document',
+        public: true,
+        responses: { 200: { description: 'The OpenAPI document of the API.', body: z.record(z.string(), z.unknown()) } },
+      },
+      (_req, res) => {
+        document ??= buildOpenApiDocument(apiRoutes(), config);
+        // Public and credential-free, so any origin may read it (partners' tools, editors).
+        res.set('Access-Control-Allow-Origin', '*').json(document);
+      },
+    ),
+  });
+  return router;
+}
