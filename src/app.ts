@@ -29,6 +29,8 @@ import { revocationRoutes } from './oauth/revocation';
 import { metadataRoutes } from './oauth/metadata';
 import { oauthErrorHandler } from './oauth/protocol';
 import { apiV1Routes } from './api/v1';
+import { docsRoutes } from './web/docs';
+import { joinPage } from './web/join-page';
 import { openApiRoutes } from './api/openapi/routes';
 import { mount, registeredRoutes } from './http/routes';
 import { sessionMiddleware, createSessionStore } from './web/session';
@@ -99,8 +101,10 @@ export function createApp(
   app.use(shutdown.closeConnections);
   if (production) app.use(httpsOnly(config.baseUrl));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end()); // browsers ask on every page
 
   app.use(healthRoutes(knex, shutdown.isShuttingDown));
+  app.use(docsRoutes());
 
   // The authorization server's machine endpoints speak OAuth JSON, even when they fail.
   const oauth = createOAuthServer(knex);
@@ -130,6 +134,7 @@ export function createApp(
   pages.use(authorizationRoutes(knex, oauth, config));
   pages.use(developerPages(knex));
   pages.use(accountPages(knex));
+  pages.use(joinPage(knex));
   pages.use(pageNotFound);
   app.use(pages);
 

@@ -112,17 +112,32 @@ describe('demo', () => {
     const result = await cli('demo', '--json');
     expect(result.code).toBe(0);
     const demo = result.json();
-    expect(demo.users).toHaveLength(3);
+    expect(demo.users).toHaveLength(5);
     expect(demo.clients[0]).toMatchObject({ client_id: expect.any(String), client_secret: expect.stringMatching(/^sss_/) });
     const count = async (table: string) => Number((await db.knex(table).count({ n: '*' }).first())?.n);
     expect({ users: await count('users'), groups: await count('groups'), memberships: await count('memberships'), events: await count('events'), tickets: await count('tickets'), clients: await count('oauth_clients') }).toEqual({
-      users: 3, groups: 1, memberships: 3, events: 6, tickets: 12, clients: 2,
+      users: 5, groups: 2, memberships: 7, events: 12, tickets: 26, clients: 3,
     });
-    expect(await db.knex('events').where('start_time', '<', new Date()).count({ n: '*' }).first()).toEqual({ n: 2 });
-    expect(await db.knex('tickets').whereNull('assignee_id').count({ n: '*' }).first()).toEqual({ n: 2 });
+    expect(await db.knex('events').where('start_time', '<', new Date()).count({ n: '*' }).first()).toEqual({ n: 3 });
+    expect(await db.knex('tickets').whereNull('assignee_id').count({ n: '*' }).first()).toEqual({ n: 7 });
+    // Built through the API's own functions: roles, invitations, history and the request are there.
+    expect(await db.knex('memberships').where({ role: 'admin' }).count({ n: '*' }).first()).toEqual({ n: 3 });
+    expect(await db.knex('invitations').select('email', db.knex.raw('accepted_at is not null as accepted')).orderBy('email')).toEqual([
+      { email: 'dave@example.com', accepted: true },
+      { email: 'frank@example.com', accepted: false },
+    ]);
+    const actions = await db.knex('ticket_history').select('action').count({ n: '*' }).groupBy('action').orderBy('action');
+    expect(actions).toEqual([
+      { action: 'assigned', n: 5 },
+      { action: 'created', n: 26 },
+      { action: 'requested', n: 1 },
+      { action: 'updated', n: 2 },
+    ]);
+    expect(demo.personal_token.token).toMatch(/^ssp_/);
+    expect(demo.docs_url).toContain('/docs?client_id=');
 
     expect(await cli('demo')).toMatchObject({ code: 1, stderr: expect.stringContaining('only fills an empty database') });
-    expect(await count('users')).toBe(3);
+    expect(await count('users')).toBe(5);
   });
 });
 

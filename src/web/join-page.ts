@@ -1,0 +1,41 @@
+// /join?code=…: where an invitation's join_url leads (POST /api/v1/groups/:id/invitations).
+// A signed-in user confirms with a button (a GET never joins anything); someone signed out
+// logs in or signs up first and comes back here. The same joinWithCode as POST /groups/join.
+import { Router } from 'express';
+import type { Knex } from 'knex';
+import { HttpError } from '../errors';
+import { parseInput } from '../http/validate';
+import { joinWithCode } from '../api/v1/groups/members';
+import { findGroup } from '../api/v1/groups/queries';
+import { joinGroupBody } from '../api/v1/groups/schema';
+import type { Actor } from '../policies/actor';
+import { csrfProtection } from './csrf';
+import { renderPage, requireLogin } from './render';
+
+const TITLE = 'Join a group';
+
+export function joinPage(knex: Knex): Router {
+  const router = Router();
+
+  router.get('/join', requireLogin, (req, res) => {
+    const code = typeof req.query.code === 'string' ? req.query.code.slice(0, 200) : '';
+    renderPage(req, res, 'join', { title: TITLE, code, joined: null });
+  });
+
+  router.post('/join', requireLogin, csrfProtection, async (req, res) => {
+    const actor: Actor = { userId: req.user!.id };
+    const code = typeof req.body.code === 'string' ? req.body.code : '';
+    try {
+      const body = parseInput(joinGroupBody, { code });
+      const groupId = await knex.transaction((trx) => joinWithCode(trx, actor, body.code));
+      const group = await findGroup(knex, actor, groupId);
+      renderPage(req, res, 'join', { title: TITLE, code: '', joined: group ? { id: group.id, name: group.name } : null, notice: 'Welcome aboard.' });
+    } catch (error) {
+      if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 409)) throw error;
+      const fieldErrors = error.status === 400 ? (error.options.fields ?? { code: [error.detail] }) : {};
+      renderPage(req, res, 'join', { title: TITLE, code, joined: null, error: error.detail, fieldErrors }, error.status);
+    }
+  });
+
+  return router;
+}
