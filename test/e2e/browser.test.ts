@@ -1,22 +1,16 @@
 // Headless Chromium (Debian's package, driven by playwright-core): sign up, register an app on
 // the developer page, and approve its consent page by the labels and buttons a person sees.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium';
 import { useTestDatabase } from '../helpers/db';
 import { startLiveServer } from '../helpers/live-server';
 import { pkcePair } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const db = useTestDatabase();
 
-if (!fs.existsSync(CHROMIUM)) {
-  // .ci/run installs Debian's chromium; a developer machine without it says so loudly.
-  it('needs Chromium', () => {
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  });
-} else {
+if (chromiumAvailable()) {
   let live: Awaited<ReturnType<typeof startLiveServer>>;
   let browser: Browser;
   // The client application: another origin, as in real life (so the consent page's CSP
@@ -27,7 +21,7 @@ if (!fs.existsSync(CHROMIUM)) {
     await new Promise<void>((resolve) => clientApp.listen(0, '127.0.0.1', resolve));
     callback = `http://127.0.0.1:${(clientApp.address() as AddressInfo).port}/cb`;
     live = await startLiveServer(db.db);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,25 +2,20 @@
 // only (any request off the server fails the test), Authorize runs the OAuth authorization
 // code flow with PKCE in a popup (login, consent, back to /docs/oauth2-redirect.html), and
 // "Try it out" then calls the API with the token it obtained.
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium';
 import { useTestDatabase } from '../helpers/db';
 import { startLiveServer } from '../helpers/live-server';
 import { buildClient, buildUser, FACTORY_PASSWORD } from '../factories';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const db = useTestDatabase();
 
-if (!fs.existsSync(CHROMIUM)) {
-  it('needs Chromium', () => {
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  });
-} else {
+if (chromiumAvailable()) {
   let live: Awaited<ReturnType<typeof startLiveServer>>;
   let browser: Browser;
   beforeAll(async () => {
     live = await startLiveServer(db.db);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
