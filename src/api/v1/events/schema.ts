@@ -7,22 +7,22 @@ export const showValues = z.enum(['past', 'future'], { error: 'must be past or f
 
 export const listEventsQuery = z.strictObject({
   ...pageFields,
-  show: showValues.optional(), // future: start ≥ now; past: start < now
-  group_id: z.string().optional(), // one of your groups, else 404
+  show: showValues.optional().meta({ description: 'Future: start ≥ now; past: start < now.' }),
+  group_id: z.string().optional().meta({ description: 'One of your groups, else 404.' }),
   ordering: z.enum(['start_time', '-start_time'], { error: 'must be start_time or -start_time' }).default('start_time'),
 });
 
 export const createEventBody = z.strictObject({
-  group_id: reference, // one of your groups, where you are admin
+  group_id: reference.meta({ description: 'One of your groups, where you are admin.' }),
   name: text(1, 200),
   description: freeText.optional(),
   start_time: dateTime,
-  date_tba: z.boolean({ error: 'must be true or false' }).optional(), // the date is not fixed yet
-  time_tba: z.boolean({ error: 'must be true or false' }).optional(), // the day is, the hour is not
+  date_tba: z.boolean({ error: 'must be true or false' }).optional().meta({ description: 'The date is not fixed yet.' }),
+  time_tba: z.boolean({ error: 'must be true or false' }).optional().meta({ description: 'The day is, the hour is not.' }),
 });
 
 export const updateEventBody = createEventBody.omit({ group_id: true }).partial();
 
 export const deleteEventQuery = z.strictObject({
-  force: queryBoolean.optional(), // also delete the event's tickets
+  force: queryBoolean.optional().meta({ description: "Also delete the event's tickets." }),
 });

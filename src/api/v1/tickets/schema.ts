@@ -8,12 +8,12 @@ const me = z.literal('me', { error: 'must be me' });
 
 export const listTicketsQuery = z.strictObject({
   ...pageFields,
-  owner: me.optional(), // tickets you own
-  assignee: me.optional(), // tickets assigned to you
-  show: showValues.optional(), // by event start; only tickets you own or are assigned
-  group_id: z.string().optional(), // one of your groups, else 404
-  event_id: z.string().optional(), // an event of your groups, else 404
-  available: queryBoolean.optional(), // true: no assignee; false: assigned
+  owner: me.optional().meta({ description: 'Tickets you own.' }),
+  assignee: me.optional().meta({ description: 'Tickets assigned to you.' }),
+  show: showValues.optional().meta({ description: 'By event start; only tickets you own or are assigned.' }),
+  group_id: z.string().optional().meta({ description: 'One of your groups, else 404.' }),
+  event_id: z.string().optional().meta({ description: 'An event of your groups, else 404.' }),
+  available: queryBoolean.optional().meta({ description: '`true`: tickets without an assignee; `false`: assigned ones.' }),
 });
 
 const place = text(0, 20);
@@ -21,11 +21,11 @@ const place = text(0, 20);
 export const updateTicketBody = z.strictObject({
   cost: money.optional(),
   note: freeText.optional(),
-  assignee_id: reference.nullable().optional(), // a member of the ticket's group, or null: available
-  alias_id: reference.nullable().optional(), // one of your aliases, on a ticket assigned to you
-  section: place.optional(), // section, row, seat: the owner only
-  row: place.optional(),
-  seat: place.optional(),
+  assignee_id: reference.nullable().optional().meta({ description: "A member of the ticket's group, or null: available." }),
+  alias_id: reference.nullable().optional().meta({ description: 'One of your aliases, on a ticket assigned to you.' }),
+  section: place.optional().meta({ description: 'The owner only.' }),
+  row: place.optional().meta({ description: 'The owner only.' }),
+  seat: place.optional().meta({ description: 'The owner only.' }),
 });
 
 export type TicketChanges = z.output<typeof updateTicketBody>;
@@ -34,14 +34,14 @@ const NOT_BLANK = 'at least one of section, row and seat must not be blank';
 
 export const createTicketBody = z
   .strictObject({
-    event_id: reference.optional(), // one ticket: an event of your groups
-    event_ids: z.array(reference).min(1, 'must name at least one event').max(200, 'must name at most 200 events').optional(), // a season
+    event_id: reference.optional().meta({ description: 'One ticket: an event of your groups.' }),
+    event_ids: z.array(reference).min(1, 'must name at least one event').max(200, 'must name at most 200 events').optional().meta({ description: 'A season: one ticket per event, all or nothing.' }),
     section: place.default(''),
     row: place.default(''),
     seat: place.default(''),
     cost: money.optional(),
     note: freeText.optional(),
-    assignee_id: reference.nullable().optional(), // defaults to you; null: available
+    assignee_id: reference.nullable().optional().meta({ description: 'Defaults to you; null: available.' }),
   })
   .superRefine((body, context) => {
     if ((body.event_id === undefined) === (body.event_ids === undefined)) {

@@ -5,7 +5,7 @@ import { freeText, personName, text, timeZone } from '../fields';
 
 export const listUsersQuery = z.strictObject({
   ...pageFields,
-  group_id: z.string().optional(), // a group's members; not one of your groups: 404
+  group_id: z.string().optional().meta({ description: "A group's members; not one of your groups: 404." }),
 });
 
 export const updateMeBody = z.strictObject({
