@@ -2,6 +2,7 @@
 // A bad value stops the process with one message naming every bad variable.
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 export const DEFAULT_SESSION_SECRET = 'seatshare-development-session-secret-change-me';
@@ -40,7 +41,9 @@ const environmentSchema = z
     // Express's "trust proxy": true/false, a hop count, or a list of addresses/subnets.
     TRUST_PROXY: z.string().refine(isTrustProxy, 'must be true, false, a hop count, or addresses/subnets like "loopback, 10.0.0.0/8"').optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
-    DB_POOL_MAX: integer(1, 100).default(10),
+    DB_POOL_MAX: integer(1, 100).optional(),
+    // Worker processes (node:cluster) on PostgreSQL; the embedded database has one process.
+    WEB_CONCURRENCY: integer(1, 64).optional(),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
     RATE_LIMIT_WINDOW_MINUTES: integer(1, 24 * 60).default(15),
     RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000).default(10),
@@ -50,6 +53,9 @@ const environmentSchema = z
     RATE_LIMIT_API_WINDOW_MINUTES: integer(1, 24 * 60).default(60),
   })
   .superRefine((env, ctx) => {
+    if (!env.DATABASE_URL && env.WEB_CONCURRENCY !== undefined && env.WEB_CONCURRENCY > 1) {
+      ctx.addIssue({ code: 'custom', path: ['WEB_CONCURRENCY'], message: 'above 1 needs DATABASE_URL: the embedded database belongs to one process' });
+    }
     if (env.NODE_ENV === 'production' && (!env.SESSION_SECRET || env.SESSION_SECRET === DEFAULT_SESSION_SECRET)) {
       ctx.addIssue({
         code: 'custom',
@@ -70,6 +76,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   logLevel: (typeof LOG_LEVELS)[number];
   dbPoolMax: number;
+  /** Worker processes: WEB_CONCURRENCY, else one per core on PostgreSQL, one on the embedded database. */
+  webConcurrency: number;
   shutdownTimeoutMs: number;
   rateLimits: {
     windowMinutes: number;
@@ -129,6 +137,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
   const env = parsed.data;
+  const cores = availableParallelism();
+  const webConcurrency = env.DATABASE_URL ? (env.WEB_CONCURRENCY ?? cores) : 1;
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -139,7 +149,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    dbPoolMax: env.DB_POOL_MAX,
+    // Connections per process: together about two per core, enough to keep PostgreSQL busy
+    // without queueing backends on 2 cores (measured by npm run bench).
+    dbPoolMax: env.DB_POOL_MAX ?? Math.max(2, Math.ceil((2 * cores) / webConcurrency)),
+    webConcurrency,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     rateLimits: {
       windowMinutes: env.RATE_LIMIT_WINDOW_MINUTES,

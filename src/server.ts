@@ -1,10 +1,13 @@
 // `npm start`: validate settings, open and migrate the database, serve, and shut down
-// gracefully on SIGTERM/SIGINT.
+// gracefully on SIGTERM/SIGINT. On PostgreSQL with WEB_CONCURRENCY > 1 (default: one per core)
+// the first process migrates, then forks that many workers sharing the port (node:cluster);
+// instances are stateless, so workers are just more instances.
+import cluster from 'node:cluster';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase, migrateToLatest } from './db';
 import { DataDirInUseError } from './db/data-dir-lock';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { createShutdownController } from './http/shutdown';
 import { createRateLimiters } from './http/rate-limits';
 import { createSessionStore } from './web/session';
@@ -12,13 +15,44 @@ import { createSessionStore } from './web/session';
 const SHUTDOWN_GRACE_MS = 1000;
 const SESSION_PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 
+async function primary(config: Config, logger: Logger): Promise<void> {
+  const db = createDatabase(config, { logger, poolMax: 1 });
+  const applied = await migrateToLatest(db.knex);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  await db.close();
+
+  let stopping = false;
+  for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    // A worker that dies is replaced; the others keep serving meanwhile.
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
+    cluster.fork();
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: config.webConcurrency }, 'shutting down the workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (cluster.isPrimary && config.webConcurrency > 1) return primary(config, logger);
+
   const db = createDatabase(config, { logger });
-  const applied = await migrateToLatest(db.knex);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  if (cluster.isPrimary) {
+    const applied = await migrateToLatest(db.knex);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  }
 
   const shutdown = createShutdownController();
   const rateLimiters = createRateLimiters(config);
@@ -31,7 +65,7 @@ async function main(): Promise<void> {
   pruning.unref();
   const server = app.listen(config.port, () => {
     logger.info(
-      { port: config.port, baseUrl: config.baseUrl, database: db.mode, startupMs: Math.round(performance.now() - startedAt) },
+      { port: config.port, baseUrl: config.baseUrl, database: db.mode, worker: cluster.worker?.id, startupMs: Math.round(performance.now() - startedAt) },
       'SeatShare is listening',
     );
   });

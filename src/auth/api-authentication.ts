@@ -4,6 +4,7 @@
 // then decide: `read` for GET/HEAD, `write` for everything else.
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { selectFirstPrepared } from '../db/prepared';
 import { HttpError } from '../errors';
 import { hashToken } from '../security/tokens';
 
@@ -41,14 +42,16 @@ export function parseAuthorization(header: string): { scheme: 'bearer' | 'token'
 async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string): Promise<ApiCaller | undefined> {
   const digest = hashToken(credential);
   if (scheme === 'bearer') {
-    const row = await knex('oauth_tokens')
-      .where({ access_token_hash: digest })
-      .whereNull('revoked_at')
-      .where('access_token_expires_at', '>', knex.fn.now())
-      .first('id', 'user_id', 'scope');
+    const row = await selectFirstPrepared<{ id: string; user_id: string; scope: string[] }>(
+      knex,
+      knex('oauth_tokens').where({ access_token_hash: digest }).whereNull('revoked_at').where('access_token_expires_at', '>', knex.fn.now()).select('id', 'user_id', 'scope'),
+    );
     return row && { userId: row.user_id, scope: row.scope, via: 'oauth', tokenId: row.id };
   }
-  const row = await knex('personal_tokens').where({ token_hash: digest }).first('id', 'user_id', 'scope', 'last_used_at');
+  const row = await selectFirstPrepared<{ id: string; user_id: string; scope: string[]; last_used_at: Date | null }>(
+    knex,
+    knex('personal_tokens').where({ token_hash: digest }).select('id', 'user_id', 'scope', 'last_used_at'),
+  );
   if (!row) return undefined;
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
     await knex('personal_tokens').where({ id: row.id }).update({ last_used_at: knex.fn.now() });

@@ -3,6 +3,7 @@
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { selectPrepared } from '../db/prepared';
 
 export const MAX_LIMIT = 500;
 
@@ -36,7 +37,7 @@ export interface Page {
  * past the end needs a second statement to learn the total.
  */
 export async function fetchPage<T>(db: Knex, query: Knex.QueryBuilder, { limit, offset }: Page): Promise<{ rows: T[]; total: number }> {
-  const rows: Array<T & { total_count?: number | string }> = await pageQuery(db, query, { limit, offset });
+  const rows = await selectPrepared<T & { total_count?: number | string }>(db, pageQuery(db, query, { limit, offset }));
   if (rows.length > 0) {
     const total = Number(rows[0]!.total_count);
     for (const row of rows) delete row.total_count;

@@ -1,6 +1,7 @@
 // Data access of the authorization server: clients, codes, tokens, consents. Every secret is
 // looked up by its SHA-256 digest through a unique index; every "use once" is a conditional
 // UPDATE whose row count says whether this caller won.
+import { selectFirstPrepared } from '../db/prepared';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashToken, tokenMatchesHash } from '../security/tokens';
@@ -37,7 +38,7 @@ export interface TokenRow {
 }
 
 export function findClientByClientId(knex: Knex, clientId: string): Promise<ClientRow | undefined> {
-  return knex<ClientRow>('oauth_clients').where({ client_id: clientId }).first();
+  return selectFirstPrepared<ClientRow>(knex, knex('oauth_clients').where({ client_id: clientId }).select('*'));
 }
 
 /** A confidential client's secret, compared in constant time against the stored digest. */
@@ -51,7 +52,7 @@ export async function saveCode(knex: Knex, code: string, fields: Omit<CodeRow, '
 }
 
 export function findCode(knex: Knex, code: string): Promise<CodeRow | undefined> {
-  return knex('oauth_authorization_codes').where({ code_hash: hashToken(code) }).first() as Promise<CodeRow | undefined>;
+  return selectFirstPrepared<CodeRow>(knex, knex('oauth_authorization_codes').where({ code_hash: hashToken(code) }).select('*'));
 }
 
 /** Marks the code used; false when it already was (a replay, or a concurrent redemption). */
@@ -95,11 +96,11 @@ export async function saveToken(
 }
 
 export function findTokenByAccessToken(knex: Knex, accessToken: string): Promise<TokenRow | undefined> {
-  return knex('oauth_tokens').where({ access_token_hash: hashToken(accessToken) }).first() as Promise<TokenRow | undefined>;
+  return selectFirstPrepared<TokenRow>(knex, knex('oauth_tokens').where({ access_token_hash: hashToken(accessToken) }).select('*'));
 }
 
 export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {
-  return knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).first() as Promise<TokenRow | undefined>;
+  return selectFirstPrepared<TokenRow>(knex, knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).select('*'));
 }
 
 /** Spends a refresh token; false when it was already spent or revoked. */

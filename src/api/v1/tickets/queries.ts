@@ -1,6 +1,7 @@
 // Data access for /api/v1/tickets: reads through visibleTickets() with the summaries joined
 // in, so a page of any length is one statement.
 import type { Knex } from 'knex';
+import { selectFirstPrepared } from '../../../db/prepared';
 import { selectTogether } from '../../../db/select-together';
 import type { Actor } from '../../../policies/actor';
 import { isUuid } from '../../../policies/ids';
@@ -101,6 +102,6 @@ export async function findTickets(db: Knex, actor: Actor, ids: string[]): Promis
 export async function findTicket(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<TicketRow | undefined> {
   if (!isUuid(id)) return undefined;
   const query = withSummaries(visibleTickets(db, actor)).where('t.id', id);
-  if (lock) query.forUpdate('t');
-  return query.first();
+  if (lock) return query.forUpdate('t').first();
+  return selectFirstPrepared<TicketRow>(db, query);
 }
