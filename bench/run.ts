@@ -31,9 +31,10 @@ export interface BenchOptions {
   workers: number;
   resultsDir: string;
   log: (line: string) => void;
+  print: (text: string) => void;
 }
 
-function options(argv: string[]): BenchOptions {
+export function benchOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -45,7 +46,7 @@ function options(argv: string[]): BenchOptions {
       smoke: { type: 'boolean' },
     },
   });
-  const databaseUrl = process.env.DATABASE_URL;
+  const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
     throw new UsageError(
       'The bench needs PostgreSQL: set DATABASE_URL (e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/seatshare npm run bench). ' +
@@ -67,6 +68,7 @@ function options(argv: string[]): BenchOptions {
     workers: number(values.workers, os.availableParallelism(), 'workers'),
     resultsDir: path.join(ROOT, 'bench-results'),
     log: (line) => process.stderr.write(`bench: ${line}\n`),
+    print: (text) => process.stdout.write(text),
   };
 }
 
@@ -239,7 +241,7 @@ export async function runBench(opts: BenchOptions) {
     rows,
     scale: scalePoints,
   };
-  printReport(report);
+  printReport(report, opts.print);
   const file = writeReport(opts.resultsDir, report);
   log(`results written to ${path.relative(process.cwd(), file)}`);
   return { report, file };
@@ -248,7 +250,7 @@ export async function runBench(opts: BenchOptions) {
 if (require.main === module) {
   (async () => {
     try {
-      await runBench(options(process.argv.slice(2)));
+      await runBench(benchOptions(process.argv.slice(2)));
     } catch (error) {
       if (error instanceof UsageError) {
         process.stderr.write(`bench: ${error.message}\n`);

@@ -1,7 +1,7 @@
 // Tickets as the API shows them (SPEC §5), with the event, owner, assignee and alias
 // summaries that the list query joins in (no query per row).
 import { z } from 'zod';
-import { displayName, iso } from '../fields';
+import { iso } from '../fields';
 import { id, named, summary, timestamp } from '../views';
 
 export const ticketView = named(
@@ -41,12 +41,10 @@ export interface TicketRow {
   updated_at: Date;
   event_name: string;
   event_start_time: Date;
-  owner_first_name: string;
-  owner_last_name: string;
-  assignee_first_name: string | null;
-  assignee_last_name: string | null;
-  alias_first_name: string | null;
-  alias_last_name: string | null;
+  /** "First Last" (as fields.ts displayName writes it) of the owner, assignee and alias. */
+  owner_name: string;
+  assignee_name: string | null;
+  alias_name: string | null;
 }
 
 /** "326 K 9": the non-blank parts of the place. */
@@ -60,11 +58,9 @@ export function presentTicket(ticket: TicketRow): z.output<typeof ticketView> {
     group_id: ticket.group_id,
     event_id: ticket.event_id,
     event: { id: ticket.event_id, name: ticket.event_name, start_time: iso(ticket.event_start_time) },
-    owner: { id: ticket.owner_id, display_name: displayName(ticket.owner_first_name, ticket.owner_last_name) },
-    assignee: ticket.assignee_id
-      ? { id: ticket.assignee_id, display_name: displayName(ticket.assignee_first_name!, ticket.assignee_last_name!) }
-      : null,
-    alias: ticket.alias_id ? { id: ticket.alias_id, display_name: displayName(ticket.alias_first_name!, ticket.alias_last_name!) } : null,
+    owner: { id: ticket.owner_id, display_name: ticket.owner_name },
+    assignee: ticket.assignee_id ? { id: ticket.assignee_id, display_name: ticket.assignee_name! } : null,
+    alias: ticket.alias_id ? { id: ticket.alias_id, display_name: ticket.alias_name! } : null,
     section: ticket.section,
     row: ticket.row,
     seat: ticket.seat,

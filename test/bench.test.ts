@@ -1,0 +1,62 @@
+// npm run bench (issue #6) is not a timed test: this proves it still works. Without
+// DATABASE_URL it refuses with a message saying what it needs; on PostgreSQL (CI's second
+// run) it runs whole — tiny datasets, 2-second loads — and every row must have answered
+// without errors, with the table, the targets and the JSON file written.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchOptions, runBench, UsageError } from '../bench/run';
+
+const ROOT = path.resolve(__dirname, '..');
+
+it('says it needs PostgreSQL when DATABASE_URL is not set', () => {
+  expect(() => benchOptions([], {})).toThrow(UsageError);
+  expect(() => benchOptions([], {})).toThrow(/needs PostgreSQL: set DATABASE_URL/);
+  expect(benchOptions(['--smoke'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toMatchObject({ tickets: 300, seconds: 2, scale: [200, 600] });
+  expect(() => benchOptions(['--seconds', 'soon'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow('--seconds must be a number.');
+});
+
+// The bench measures PostgreSQL only, by design: this runs in CI's PostgreSQL pass.
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  it('runs whole on PostgreSQL with a tiny dataset and 2-second loads', async () => {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/ensure-build.js')], { stdio: 'ignore' });
+    const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seatshare-bench-'));
+    const printed: string[] = [];
+    const { report, file } = await runBench({
+      ...benchOptions(['--smoke', '--warmup', '0'], { DATABASE_URL: databaseUrl }),
+      resultsDir,
+      log: () => {},
+      print: (text) => printed.push(text),
+    });
+    expect(printed.join('')).toMatch(/req\/s[\s\S]*Scale[\s\S]*Targets/);
+
+    expect(report.rows.map((row) => `${row.name} @${row.connections}`)).toEqual([
+      'ticket list (baseline) @32',
+      'ticket list (baseline) @1',
+      'ticket list (baseline, named) @32',
+      'ticket list (baseline, named) @1',
+      'GET /tickets?limit=50 @32',
+      'GET /tickets?limit=50 @1',
+      'GET /tickets?group_id&show=future @32',
+      'GET /events?show=future @32',
+      'GET /tickets/:id @32',
+      'PATCH /tickets/:id @32',
+      'code exchange (oidc-provider) @32',
+      'introspection (oidc-provider) @32',
+      'POST /oauth/token (code) @32',
+      'POST /oauth/token (refresh) @32',
+      'POST /oauth/introspect @32',
+    ]);
+    for (const row of report.rows) {
+      expect({ row: row.name, errors: row.errors }).toEqual({ row: row.name, errors: 0 });
+      expect(row.requests).toBeGreaterThan(0);
+    }
+    expect(report.scale.map((point) => point.results.length)).toEqual([2, 2]);
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(written.targets.length).toBeGreaterThanOrEqual(8);
+    expect(written.rows).toHaveLength(report.rows.length);
+    fs.rmSync(resultsDir, { recursive: true, force: true });
+  }, 300_000);
+}
