@@ -33,6 +33,7 @@ import { docsRoutes } from './web/docs';
 import { joinPage } from './web/join-page';
 import { openApiRoutes } from './api/openapi/routes';
 import { mount, registeredRoutes } from './http/routes';
+import { redactUrl } from './http/log-redaction';
 import { sessionMiddleware, createSessionStore } from './web/session';
 import { authPages } from './web/auth-pages';
 import { developerPages } from './web/developer-pages';
@@ -72,7 +73,7 @@ export function createApp(
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.replace(/([?&](?:code|client_secret|refresh_token|token)=)[^&]*/g, '$1[redacted]'),
+          url: redactUrl(req.url),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -215,6 +215,24 @@ describe('unexpected errors', () => {
   });
 });
 
+describe('request log', () => {
+  it('keeps codes, secrets and tokens out of logged URLs, also percent-encoded inside return_to', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = testApp(db.db, { logger });
+    const secrets = ['ssi_invitationsecret', 'authcodesecret', 'refreshsecret'];
+    await request(server).get(`/login?return_to=${encodeURIComponent(`/join?code=${secrets[0]}`)}`);
+    await request(server).get(`/join?code=${secrets[0]}&x=1`);
+    await request(server).get(`/oauth/callback?state=s&code=${secrets[1]}`);
+    await request(server).get(`/login?return_to=${encodeURIComponent(`/x?${encodeURIComponent(`a=1&refresh_token=${secrets[2]}`)}`)}`);
+    const urls = lines.map((line) => (line.req as { url?: string } | undefined)?.url).filter(Boolean);
+    expect(urls).toHaveLength(4);
+    for (const secret of secrets) expect(JSON.stringify(lines)).not.toContain(secret);
+    expect(urls[0]).toBe('/login?return_to=%2Fjoin%3Fcode%3D[redacted]');
+    expect(urls[1]).toBe('/join?code=[redacted]&x=1');
+    expect(urls[2]).toBe('/oauth/callback?state=s&code=[redacted]');
+  });
+});
+
 describe('request ids', () => {
   it('echoes a sane X-Request-Id and replaces anything else with a UUID', async () => {
     const given = await request(app()).get('/healthz').set('X-Request-Id', 'abc-123');

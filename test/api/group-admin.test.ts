@@ -3,6 +3,8 @@
 import request from 'supertest';
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
+import { cancelInvitation } from '../../src/api/v1/groups/invitations';
+import { findGroup } from '../../src/api/v1/groups/queries';
 import { buildInvitation, inDays } from '../factories';
 import { as, buildWorld, ids, MALFORMED_ID, RANDOM_UUID, type World } from '../helpers/world';
 
@@ -79,6 +81,34 @@ describe('invitations', () => {
   ])('answers 404 for %s', async (_name, path) => {
     const method = path().split('/').length > 6 ? 'delete' : 'get';
     await as(app, world.tokens.admin)[method](path()).expect(404);
+  });
+
+  it('answers 409 to cancelling an accepted invitation, which stays accepted; cancelling twice is 204', async () => {
+    const accepted = await buildInvitation(db.knex, { group_id: world.groupA.id });
+    await join(world.tokens.loner, accepted.code).expect(200);
+    const res = await as(app, world.tokens.admin).delete(`/api/v1/groups/${world.groupA.id}/invitations/${accepted.id}`).expect(409);
+    expect(res.body.code).toBe(409);
+    expect(await db.knex('invitations').where({ id: accepted.id }).first()).toMatchObject({ cancelled_at: null, accepted_by_id: world.loner.id });
+
+    const pending = await buildInvitation(db.knex, { group_id: world.groupA.id });
+    await as(app, world.tokens.admin).delete(`/api/v1/groups/${world.groupA.id}/invitations/${pending.id}`).expect(204);
+    const first = (await db.knex('invitations').where({ id: pending.id }).first()).cancelled_at;
+    await as(app, world.tokens.admin).delete(`/api/v1/groups/${world.groupA.id}/invitations/${pending.id}`).expect(204);
+    expect((await db.knex('invitations').where({ id: pending.id }).first()).cancelled_at).toEqual(first);
+  });
+
+  it('refuses to cancel an invitation accepted after the admin read it (the statement decides, not the read)', async () => {
+    const invitation = await buildInvitation(db.knex, { group_id: world.groupA.id });
+    const readBeforeJoin = { id: invitation.id } as Parameters<typeof cancelInvitation>[1];
+    await join(world.tokens.loner, invitation.code).expect(200);
+    expect(await cancelInvitation(db.knex, readBeforeJoin)).toBe(false);
+    expect((await db.knex('invitations').where({ id: invitation.id }).first()).cancelled_at).toBeNull();
+  });
+
+  it("answers 404 for another group's invitation under your group's path", async () => {
+    const elsewhere = await buildInvitation(db.knex, { group_id: world.groupC.id });
+    await as(app, world.tokens.admin).delete(`/api/v1/groups/${world.groupA.id}/invitations/${elsewhere.id}`).expect(404);
+    expect((await db.knex('invitations').where({ id: elsewhere.id }).first()).cancelled_at).toBeNull();
   });
 
   it('answers 400 for a bad email', async () => {
@@ -179,6 +209,34 @@ describe('DELETE /api/v1/groups/:id/members/:user_id', () => {
     ['another group', () => `/api/v1/groups/${world.groupC.id}/members/${world.outsider.id}`],
   ])('answers 404 for %s', async (_name, path) => {
     await as(app, world.tokens.admin).delete(path()).expect(404);
+  });
+});
+
+// Two connections at once: PGlite has one, so this runs in CI's PostgreSQL pass.
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+onPostgres('the lock of a membership change (PostgreSQL)', () => {
+  it("does not hold up ticket writes in the group, whose foreign-key checks only share the rows' keys", async () => {
+    await db.knex.transaction(async (membershipChange) => {
+      expect(await findGroup(membershipChange, { userId: world.admin.id }, world.groupA.id, { lock: true })).toBeDefined();
+      await db.knex.transaction(async (ticketWrite) => {
+        await ticketWrite.raw("set local lock_timeout = '2s'");
+        // KEY SHARE on the admin's membership (assignee key) and on the group (history's key).
+        await ticketWrite('tickets').where({ id: world.tickets.available!.id }).update({ assignee_id: world.admin.id });
+        await ticketWrite('ticket_history').insert({ ticket_id: world.tickets.available!.id, group_id: world.groupA.id, action: 'assigned', changes: '{}' });
+      });
+    });
+    expect((await db.knex('tickets').where({ id: world.tickets.available!.id }).first()).assignee_id).toBe(world.admin.id);
+  });
+
+  it('reads your role after the membership change it waited for, not before', async () => {
+    await db.knex('memberships').where({ group_id: world.groupA.id, user_id: world.member.id }).update({ role: 'admin' });
+    const demotion = await db.knex.transaction();
+    await findGroup(demotion, { userId: world.member.id }, world.groupA.id, { lock: true });
+    await demotion('memberships').where({ group_id: world.groupA.id, user_id: world.admin.id }).update({ role: 'member' });
+    const waiting = db.knex.transaction((trx) => findGroup(trx, { userId: world.admin.id }, world.groupA.id, { lock: true }));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the admin's read is now queued on the lock
+    await demotion.commit();
+    expect((await waiting)?.role).toBe('member');
   });
 });
 

@@ -5,6 +5,7 @@ import type { Authorized } from '../../../policies/authorize';
 import type { GroupRow } from '../groups/presenter';
 import { isUuid } from '../../../policies/ids';
 import { visibleEvents } from '../../../policies/scopes';
+import { recordDeletions } from '../tickets/history';
 import type { EventRow } from './presenter';
 
 function eventColumns(db: Knex, actor: Actor) {
@@ -73,18 +74,17 @@ export async function updateEvent(db: Knex, event: Authorized<EventRow>, changes
     .update({ ...changes, updated_at: db.fn.now() });
 }
 
+/** Its tickets now: counted after the event's row lock, which keeps new ones out meanwhile. */
+export async function countEventTickets(trx: Knex.Transaction, event: Authorized<EventRow>): Promise<number> {
+  const row = await trx('tickets').where({ event_id: event.id }).count({ count: '*' }).first();
+  return Number(row?.count ?? 0);
+}
+
 /**
  * Deletes the event and (by the foreign key) its tickets; each ticket's deletion is first
  * recorded in its group's history, as a ticket deleted by hand would be.
  */
 export async function deleteEvent(trx: Knex.Transaction, actor: Actor, event: Authorized<EventRow>): Promise<void> {
-  await trx.raw(
-    `insert into ticket_history (ticket_id, group_id, actor_id, action, changes)
-     select id, group_id, ?, 'deleted', jsonb_build_object('event_id', jsonb_build_array(event_id, null),
-              'owner_id', jsonb_build_array(owner_id, null), 'assignee_id', jsonb_build_array(assignee_id, null),
-              'section', jsonb_build_array(section, null), 'row', jsonb_build_array("row", null), 'seat', jsonb_build_array(seat, null))
-       from tickets where event_id = ?`,
-    [actor.userId, event.id],
-  );
+  await recordDeletions(trx, actor, { event_id: event.id });
   await trx('events').where({ id: event.id }).delete();
 }

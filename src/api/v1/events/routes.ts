@@ -12,7 +12,7 @@ import { authorize, referenced } from '../../../policies/authorize';
 import { mayManageEvents } from '../../../policies/rules';
 import { findGroup } from '../groups/queries';
 import { eventView, presentEvent, type EventRow } from './presenter';
-import { createEvent, deleteEvent, findEvent, listEvents, updateEvent } from './queries';
+import { countEventTickets, createEvent, deleteEvent, findEvent, listEvents, updateEvent } from './queries';
 import { createEventBody, deleteEventQuery, listEventsQuery, updateEventBody } from './schema';
 
 const MEMBER = "A member who is not an admin of the event's group.";
@@ -91,7 +91,8 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
           const event = authorize(await findEvent(trx, actor, String(req.params.id), { lock: true }), mayManageEvents);
-          const tickets = presentEvent(event).ticket_counts.total;
+          // Not the row's ticket_counts: that was read before the lock was granted.
+          const tickets = await countEventTickets(trx, event);
           if (tickets > 0 && !query.force) throw conflict(`This event has ${tickets} ticket(s). Delete them first, or send ?force=true to delete them with it.`);
           await deleteEvent(trx, actor, event);
         });

@@ -56,9 +56,16 @@ export async function findInvitation(db: Knex, actor: Actor, group: Authorized<G
   return listInvitations(db, actor, group).where('i.id', id).first();
 }
 
-/** Cancelling is idempotent for a pending invitation; an accepted one stays accepted. */
-export async function cancelInvitation(db: Knex, invitation: Authorized<InvitationRow>): Promise<void> {
-  await db('invitations').where({ id: invitation.id }).whereNull('accepted_at').whereNull('cancelled_at').update({ cancelled_at: db.fn.now() });
+/**
+ * Cancels the invitation unless it has been accepted, even a moment ago by a concurrent join
+ * (one conditional statement decides); false if it was. Cancelling twice keeps the first time.
+ */
+export async function cancelInvitation(db: Knex, invitation: Authorized<InvitationRow>): Promise<boolean> {
+  const cancelled = await db('invitations')
+    .where({ id: invitation.id })
+    .whereNull('accepted_at')
+    .update({ cancelled_at: db.raw('coalesce(cancelled_at, now())') });
+  return cancelled === 1;
 }
 
 export function invitationStatus(invitation: InvitationRow, now = new Date()): 'pending' | 'accepted' | 'cancelled' | 'expired' {

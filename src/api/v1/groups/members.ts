@@ -10,6 +10,7 @@ import { isUuid } from '../../../policies/ids';
 import type { Role } from '../../../policies/rules';
 import { groupOpenedByJoinCode, invitationOpenedByCode, visibleGroups } from '../../../policies/scopes';
 import { hashToken } from '../../../security/tokens';
+import { recordDeletions } from '../tickets/history';
 import type { GroupRow } from './presenter';
 
 export interface MemberRow {
@@ -58,14 +59,7 @@ export async function joinWithCode(trx: Knex.Transaction, actor: Actor, code: st
 /** Removes the member: their owned tickets in the group go, the ones they hold become available. */
 export async function removeMember(trx: Knex.Transaction, actor: Actor, group: Authorized<GroupRow>, member: MemberRow): Promise<void> {
   const where = [group.id, member.user_id];
-  await trx.raw(
-    `insert into ticket_history (ticket_id, group_id, actor_id, action, changes)
-     select id, group_id, ?, 'deleted', jsonb_build_object('event_id', jsonb_build_array(event_id, null),
-              'owner_id', jsonb_build_array(owner_id, null), 'assignee_id', jsonb_build_array(assignee_id, null),
-              'section', jsonb_build_array(section, null), 'row', jsonb_build_array("row", null), 'seat', jsonb_build_array(seat, null))
-       from tickets where group_id = ? and owner_id = ?`,
-    [actor.userId, ...where],
-  );
+  await recordDeletions(trx, actor, { group_id: group.id, owner_id: member.user_id });
   await trx.raw(
     `insert into ticket_history (ticket_id, group_id, actor_id, action, changes)
      select id, group_id, ?, 'unassigned', jsonb_build_object('assignee_id', jsonb_build_array(assignee_id, null))

@@ -118,8 +118,7 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         const actor = actorOf(req);
         const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
         const invitation = authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)));
-        if (invitation.accepted_at) throw conflict('This invitation was already accepted; remove the member instead.');
-        await cancelInvitation(knex, invitation);
+        if (!(await cancelInvitation(knex, invitation))) throw conflict('This invitation was already accepted; remove the member instead.');
         res.status(204).end();
       },
     ),

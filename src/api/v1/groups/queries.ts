@@ -26,11 +26,16 @@ export function listGroups(db: Knex, actor: Actor): Knex.QueryBuilder {
   return visibleGroups(db, actor).select(groupColumns(db)).orderByRaw('lower(g.name) collate "C", g.id');
 }
 
-/** One of your groups; `lock` takes the group's row lock (membership changes). */
+/**
+ * One of your groups. `lock` (membership changes) locks the group's row and your membership:
+ * role changes and departures in a group run one at a time, and your role is read after any
+ * change that was waited for. FOR NO KEY UPDATE, not FOR UPDATE: the foreign-key checks of
+ * ticket writes (KEY SHARE) go on meanwhile instead of queueing behind it.
+ */
 export async function findGroup(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<GroupRow | undefined> {
   if (!isUuid(id)) return undefined;
   const query = visibleGroups(db, actor).where('g.id', id).first(groupColumns(db));
-  if (lock) query.forUpdate('g');
+  if (lock) query.forNoKeyUpdate('g', 'm');
   return query;
 }
 

@@ -14,6 +14,7 @@ import type { Authorized } from '../../../policies/authorize';
 import { isUuid } from '../../../policies/ids';
 import { isValidAliasChoice, SEAT_FIELDS } from '../../../policies/rules';
 import { visibleAliases, visibleUsers } from '../../../policies/scopes';
+import { recordDeletions } from './history';
 import type { TicketRow } from './presenter';
 import type { TicketChanges } from './schema';
 
@@ -90,17 +91,8 @@ export async function saveTicketChanges(trx: Knex.Transaction, actor: Actor, tic
   });
 }
 
-/** Deletes the ticket; its history keeps a row saying what was deleted (the link is cleared by the key). */
+/** Deletes the ticket; its history keeps a row saying what was deleted. */
 export async function deleteTicket(trx: Knex.Transaction, actor: Actor, ticket: Authorized<TicketRow>): Promise<void> {
-  const snapshot = Object.fromEntries(
-    (['event_id', 'owner_id', ...HISTORY_FIELDS] as const).map((field) => [field, [ticket[field], null]]),
-  );
-  await trx('ticket_history').insert({
-    ticket_id: ticket.id,
-    group_id: ticket.group_id,
-    actor_id: actor.userId,
-    action: 'deleted',
-    changes: JSON.stringify(snapshot),
-  });
+  await recordDeletions(trx, actor, { id: ticket.id });
   await trx('tickets').where({ id: ticket.id }).delete();
 }

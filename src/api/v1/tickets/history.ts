@@ -36,6 +36,26 @@ export function listHistory(db: Knex, actor: Actor, ticket: Authorized<TicketRow
     ]);
 }
 
+// What a deleted ticket was, {field: [value, null]}: the same fields whether one ticket is
+// deleted by hand or many go with their event or their owner's membership. Cost as its
+// decimal string, as everywhere else in history.
+const DELETED_SNAPSHOT = `jsonb_build_object(
+  'event_id', jsonb_build_array(event_id, null), 'owner_id', jsonb_build_array(owner_id, null),
+  'assignee_id', jsonb_build_array(assignee_id, null), 'alias_id', jsonb_build_array(alias_id, null),
+  'section', jsonb_build_array(section, null), 'row', jsonb_build_array("row", null), 'seat', jsonb_build_array(seat, null),
+  'cost', jsonb_build_array(cost::text, null), 'note', jsonb_build_array(note, null))`;
+
+/**
+ * Records, in one statement, the deletion of every ticket `where` matches (call it before
+ * deleting them). History outlives its ticket: the key to the ticket is cleared on delete.
+ */
+export async function recordDeletions(trx: Knex.Transaction, actor: Actor, where: Record<string, string>): Promise<void> {
+  const deleted = trx('tickets')
+    .where(where)
+    .select('id', 'group_id', trx.raw('?::uuid', [actor.userId]), trx.raw("'deleted'"), trx.raw(DELETED_SNAPSHOT));
+  await trx.raw('insert into ticket_history (ticket_id, group_id, actor_id, action, changes) ?', [deleted]);
+}
+
 /** A member's request for the ticket, kept in its history; returns the entry. */
 export async function recordRequest(db: Knex, actor: Actor, ticket: Authorized<TicketRow>, message: string | undefined): Promise<HistoryRow> {
   const [entry] = await db('ticket_history')
