@@ -74,6 +74,8 @@ describe('POST /api/v1/events', () => {
     ['a name of 201 characters', { name: 'x'.repeat(201) }, 'name'],
     ['a start time without a zone', { start_time: '2027-03-01T20:30:00' }, 'start_time'],
     ['a start time that is no date', { start_time: 'next friday' }, 'start_time'],
+    ['a start time in year 0000', { start_time: '0000-06-01T12:00:00Z' }, 'start_time'],
+    ['a start time an offset pushes past 9999', { start_time: '9999-12-31T23:00:00-05:00' }, 'start_time'],
     ['a string for date_tba', { date_tba: 'no' }, 'date_tba'],
     ['an id', { id: RANDOM_UUID }, 'id'],
   ])('answers 400 for %s', async (_name, override, field) => {

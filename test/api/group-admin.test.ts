@@ -59,6 +59,11 @@ describe('invitations', () => {
     const stored = await db.knex('invitations').where({ id: res.body.id }).first();
     expect(stored.code_hash).not.toContain(res.body.code); // only the digest is kept
 
+    const location = res.headers.location!.replace('http://seatshare.test', '');
+    expect(location).toBe(`/api/v1/groups/${world.groupA.id}/invitations/${res.body.id}`);
+    const one = await as(app, world.tokens.admin).get(location).expect(200);
+    expect(one.body).toEqual({ id: res.body.id, email: 'new@example.com', status: 'pending', created_at: res.body.created_at, expires_at: res.body.expires_at });
+
     const list = await as(app, world.tokens.admin).get(`/api/v1/groups/${world.groupA.id}/invitations`).expect(200);
     expect(list.body).toEqual([{ id: res.body.id, email: 'new@example.com', status: 'pending', created_at: res.body.created_at, expires_at: res.body.expires_at }]);
 
@@ -67,9 +72,10 @@ describe('invitations', () => {
     expect((await as(app, world.tokens.admin).get(`/api/v1/groups/${world.groupA.id}/invitations`)).body[0].status).toBe('cancelled');
   });
 
-  it('answers 403 to a member (listing, inviting, cancelling)', async () => {
+  it('answers 403 to a member (listing, reading, inviting, cancelling)', async () => {
     const invitation = await buildInvitation(db.knex, { group_id: world.groupA.id });
     await as(app, world.tokens.member).get(`/api/v1/groups/${world.groupA.id}/invitations`).expect(403);
+    await as(app, world.tokens.member).get(`/api/v1/groups/${world.groupA.id}/invitations/${invitation.id}`).expect(403);
     await as(app, world.tokens.member).post(`/api/v1/groups/${world.groupA.id}/invitations`).send({ email: 'a@example.com' }).expect(403);
     await as(app, world.tokens.member).delete(`/api/v1/groups/${world.groupA.id}/invitations/${invitation.id}`).expect(403);
   });
@@ -107,6 +113,7 @@ describe('invitations', () => {
 
   it("answers 404 for another group's invitation under your group's path", async () => {
     const elsewhere = await buildInvitation(db.knex, { group_id: world.groupC.id });
+    await as(app, world.tokens.admin).get(`/api/v1/groups/${world.groupA.id}/invitations/${elsewhere.id}`).expect(404);
     await as(app, world.tokens.admin).delete(`/api/v1/groups/${world.groupA.id}/invitations/${elsewhere.id}`).expect(404);
     expect((await db.knex('invitations').where({ id: elsewhere.id }).first()).cancelled_at).toBeNull();
   });
@@ -156,6 +163,15 @@ describe('POST /api/v1/groups/join', () => {
     const res = await join(world.tokens.loner, await code()).expect(400);
     expect(res.body.fields).toEqual({ code: ['is not a valid invitation or join code (it may be used, cancelled or expired)'] });
     expect(await db.knex('memberships').where({ user_id: world.loner.id })).toEqual([]);
+  });
+
+  it.each([
+    ['a NUL character', 'ssi_abc\u0000def', 'must not contain NUL characters'],
+    ['a blank code', '  ', 'must not be blank'],
+    ['a number', 12345, 'must be an invitation or join code'],
+  ])('answers 400 with the field for %s', async (_name, code, message) => {
+    const res = await as(app, world.tokens.loner).post('/api/v1/groups/join').send({ code }).expect(400);
+    expect(res.body.fields).toEqual({ code: [message] });
   });
 
   it('lets exactly one of two people in with one invitation used at the same moment', async () => {

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
 import { buildWorld, MALFORMED_ID, RANDOM_UUID, type World } from '../helpers/world';
-import { FACTORY_PASSWORD } from '../factories';
+import { buildPersonalToken, FACTORY_PASSWORD } from '../factories';
 
 const db = useTestDatabase();
 let app: Express;
@@ -87,6 +87,11 @@ describe('the document and the router', () => {
       ['alias_id', 'assignee_id', 'cost', 'note', 'row', 'seat', 'section'],
     );
     expect(Object.keys(update.responses).sort()).toEqual(['200', '400', '401', '403', '404', '406', '413', '415', '429', '503']);
+    // A body of optional fields may be left out; one with a required field may not.
+    expect(update.requestBody.required).toBe(false);
+    expect(document.paths['/api/v1/tickets'].post.requestBody.required).toBe(true);
+    // Reads need the read scope: 403 with WWW-Authenticate is possible on a GET too.
+    expect(document.paths['/api/v1/users/me'].get.responses['403'].headers).toHaveProperty('WWW-Authenticate');
     expect(document.paths['/api/v1/events/{id}'].delete.responses['409']).toBeDefined();
   });
 
@@ -134,6 +139,7 @@ describe('what the API answers conforms to the document', () => {
     for (const header of Object.keys(response.headers ?? {})) {
       if (['Link', 'Retry-After'].includes(header)) continue; // only sometimes
       if (header === 'Location' && Array.isArray(res.body)) continue; // a season of tickets
+      if (header === 'WWW-Authenticate' && res.status === 403 && !res.body.error_detail.includes('scope')) continue; // a role's 403
       expect(res.headers).toHaveProperty(header.toLowerCase());
     }
     validated.add(`${method} ${template} ${res.status}`);
@@ -154,6 +160,8 @@ describe('what the API answers conforms to the document', () => {
     await call('get', `${v1}/users?limit=0`, tokens.member);
     await call('get', `${v1}/users`, null);
     await call('get', `${v1}/users/me`, tokens.member);
+    const writeOnly = (await buildPersonalToken(db.knex, { user_id: member.id, scope: ['write'] })).token;
+    expect((await call('get', `${v1}/users/me`, writeOnly)).headers['www-authenticate']).toContain('scope="read"');
     await call('put', `${v1}/users/me`, tokens.member, { bio: 'Season ticket holder' });
     await call('patch', `${v1}/users/me`, tokens.member, { location: 'Vienna' });
     await call('patch', `${v1}/users/me`, tokens.member, { first_name: '' });
@@ -177,6 +185,7 @@ describe('what the API answers conforms to the document', () => {
     const rekeyed = (await call('post', `${v1}/groups/${group.id}/invitation_code`, tokens.admin)).body as { invitation_code: string };
     const invitation = (await call('post', `${v1}/groups/${group.id}/invitations`, tokens.admin, { email: 'guest@example.com' })).body as { id: string; code: string };
     await call('get', `${v1}/groups/${group.id}/invitations`, tokens.admin);
+    await call('get', `${v1}/groups/${group.id}/invitations/${invitation.id}`, tokens.admin);
     await call('post', `${v1}/groups/join`, tokens.member, { code: invitation.code });
     await call('post', `${v1}/groups/join`, tokens.member, { code: rekeyed.invitation_code });
     await call('post', `${v1}/groups/join`, tokens.loner, { code: rekeyed.invitation_code });

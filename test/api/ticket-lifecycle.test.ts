@@ -57,6 +57,21 @@ describe('POST /api/v1/tickets', () => {
     expect(await countTickets()).toBe(before);
   });
 
+  it('rolls the season back when a statement after the tickets were inserted fails', async () => {
+    // The history rows are written after the tickets: a trigger makes that statement fail.
+    await db.knex.raw(`create function refuse_history() returns trigger language plpgsql as $$
+      begin raise exception 'no history today' using errcode = 'check_violation'; end $$`);
+    await db.knex.raw('create trigger refuse_history before insert on ticket_history for each row execute function refuse_history()');
+    try {
+      const before = await countTickets();
+      await as(app, world.tokens.admin).post('/api/v1/tickets').send({ event_ids: [world.events.future!.id, world.events.past!.id], seat: '6' }).expect(400);
+      expect(await countTickets()).toBe(before);
+    } finally {
+      await db.knex.raw('drop trigger refuse_history on ticket_history');
+      await db.knex.raw('drop function refuse_history()');
+    }
+  });
+
   it('assigns to another member of the group, and refuses a non-member with 400', async () => {
     const ok = await as(app, world.tokens.member).post('/api/v1/tickets').send({ event_id: world.events.future!.id, seat: '20', assignee_id: world.admin.id }).expect(201);
     expect(ok.body.assignee).toEqual({ id: world.admin.id, display_name: 'Ada Admin' });

@@ -15,13 +15,12 @@ export const errorView = z.strictObject({
   fields: z.record(z.string(), z.array(z.string())).optional().meta({ description: 'Validation errors (400): messages by field name.' }),
 });
 
-const WRITES: Method[] = ['post', 'put', 'patch', 'delete'];
 const TAKES_BODY: Method[] = ['post', 'put', 'patch'];
 
 const COMMON_ERRORS = {
   400: 'Invalid query or body: `fields` names each problem (unknown and read-only fields too, and references to records you cannot use).',
   401: 'Missing, unknown, expired or revoked credentials.',
-  403: 'The token lacks the `write` scope.',
+  403: 'The token lacks the scope the method needs: `read` for GET, `write` for the others (`WWW-Authenticate` says which).',
   404: 'No such record, or not one you can see (a malformed id too).',
   406: '`Accept` excludes application/json.',
   413: 'The body is over 100 kB.',
@@ -76,14 +75,23 @@ function successResponse(response: ResponseDoc): JsonSchema {
   };
 }
 
+const WWW_AUTHENTICATE: Record<number, string> = {
+  401: 'Bearer realm="seatshare", with error="invalid_token" when a token was sent.',
+  403: 'When the scope is missing: Bearer realm="seatshare", error="insufficient_scope", scope="read" or "write".',
+};
+
 function errorResponse(status: number, description: string): JsonSchema {
-  const headers =
-    status === 401
-      ? { 'WWW-Authenticate': { description: 'Bearer realm="seatshare", with error="invalid_token" when a token was sent.', schema: { type: 'string' } } }
-      : status === 429 || status === 503
-        ? { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } }
-        : undefined;
+  const headers = WWW_AUTHENTICATE[status]
+    ? { 'WWW-Authenticate': { description: WWW_AUTHENTICATE[status], schema: { type: 'string' } } }
+    : status === 429 || status === 503
+      ? { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } }
+      : undefined;
   return { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: componentRef('Error') } } };
+}
+
+/** A missing body reads as `{}`: it may be left out exactly when `{}` is a valid body. */
+function requestBody(body: z.ZodType): JsonSchema {
+  return { required: !body.safeParse({}).success, content: { 'application/json': { schema: jsonSchemaOf(body, 'input') } } };
 }
 
 function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
@@ -92,7 +100,7 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
   const add = (status: number, description: string) => errors.set(status, errors.has(status) ? `${errors.get(status)} Or: ${description}` : description);
   add(400, COMMON_ERRORS[400]);
   if (!doc.public) add(401, COMMON_ERRORS[401]);
-  if (!doc.public && WRITES.includes(method)) add(403, COMMON_ERRORS[403]);
+  if (!doc.public) add(403, COMMON_ERRORS[403]);
   if (params.length) add(404, COMMON_ERRORS[404]);
   add(406, COMMON_ERRORS[406]);
   if (TAKES_BODY.includes(method)) {
@@ -122,7 +130,7 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
       ...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } })),
       ...queryParameters(doc.query),
     ],
-    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(doc.body, 'input') } } } } : {}),
+    ...(doc.body ? { requestBody: requestBody(doc.body) } : {}),
     responses,
   };
 }

@@ -1,13 +1,13 @@
 // Field types shared by the API's zod schemas (SPEC §4: text limits, trimming, money).
 import { z } from 'zod';
 
+// PostgreSQL text cannot hold NUL: refused here with the field's name rather than by SQL.
+const withoutNul = (value: string) => !value.includes('\u0000');
+const NUL = 'must not contain NUL characters';
+
 /** Trimmed text of `min`–`max` characters. */
 export function text(min: number, max: number) {
-  // PostgreSQL text cannot hold NUL: refused here with the field's name rather than by SQL.
-  const trimmed = z
-    .string()
-    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
-    .trim();
+  const trimmed = z.string().refine(withoutNul, NUL).trim();
   return (min > 0 ? trimmed.min(min, min === 1 ? 'must not be blank' : `must be at least ${min} characters`) : trimmed).max(
     max,
     `must be at most ${max} characters`,
@@ -27,10 +27,19 @@ export const money = z
 /** A reference to another record by id, checked against the database by the route (400 if unusable). */
 export const reference = z.string({ error: 'must be an id' });
 
-/** An ISO 8601 date-time with Z or an offset ("2027-03-01T19:30:00Z"), as a Date. */
+/** A code or token as a client sends it: trimmed, at most `max` characters, never NUL. */
+export function code(max: number, error: string) {
+  return z.string({ error }).refine(withoutNul, NUL).trim().min(1, 'must not be blank').max(max, error);
+}
+
+/**
+ * An ISO 8601 date-time with Z or an offset ("2027-03-01T19:30:00Z"), as a Date. Years 1900 to
+ * 9999 in UTC: year 0000 is no year to PostgreSQL, and an offset can push 9999 into 10000.
+ */
 export const dateTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as "2027-03-01T19:30:00Z"' })
-  .transform((value) => new Date(value));
+  .transform((value) => new Date(value))
+  .refine((date) => date.getUTCFullYear() >= 1900 && date.getUTCFullYear() <= 9999, 'must be between the years 1900 and 9999');
 
 /** A boolean query parameter. */
 export const queryBoolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');

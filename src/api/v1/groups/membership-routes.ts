@@ -107,6 +107,19 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
   });
 
   resource(router, '/groups/:id/invitations/:invitation_id', {
+    get: endpoint(
+      {
+        summary: 'Get an invitation',
+        description: 'Admins. Its status; the code is never shown again.',
+        responses: { 200: { description: 'The invitation.', body: invitationView } },
+        errors: { 403: MEMBER },
+      },
+      async (req, res) => {
+        const actor = actorOf(req);
+        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
+        res.json(presentInvitation(authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)))));
+      },
+    ),
     delete: endpoint(
       {
         summary: 'Cancel an invitation',

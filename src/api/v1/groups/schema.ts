@@ -1,7 +1,7 @@
 // The input contract of /api/v1/groups.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
-import { freeText, personName } from '../fields';
+import { code, freeText, personName } from '../fields';
 
 export const listGroupsQuery = z.strictObject({ ...pageFields });
 
@@ -16,7 +16,7 @@ export const createGroupBody = z.strictObject({
 });
 
 export const joinGroupBody = z.strictObject({
-  code: z.string({ error: 'must be an invitation or join code' }).trim().min(1, 'must not be blank').max(200, 'is not a valid invitation or join code'),
+  code: code(200, 'must be an invitation or join code'),
 });
 
 export const createInvitationBody = z.strictObject({
