@@ -4,7 +4,7 @@ import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
 import type { GroupRow } from '../groups/presenter';
 import { isUuid } from '../../../policies/ids';
-import { visibleEvents } from '../../../policies/scopes';
+import { visibleEvents, visibleTickets } from '../../../policies/scopes';
 import { recordDeletions } from '../tickets/history';
 import type { EventRow } from './presenter';
 
@@ -75,8 +75,8 @@ export async function updateEvent(db: Knex, event: Authorized<EventRow>, changes
 }
 
 /** Its tickets now: counted after the event's row lock, which keeps new ones out meanwhile. */
-export async function countEventTickets(trx: Knex.Transaction, event: Authorized<EventRow>): Promise<number> {
-  const row = await trx('tickets').where({ event_id: event.id }).count({ count: '*' }).first();
+export async function countEventTickets(trx: Knex.Transaction, actor: Actor, event: Authorized<EventRow>): Promise<number> {
+  const row = await visibleTickets(trx, actor).where('t.event_id', event.id).count({ count: '*' }).first();
   return Number(row?.count ?? 0);
 }
 

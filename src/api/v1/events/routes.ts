@@ -92,7 +92,7 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         await knex.transaction(async (trx) => {
           const event = authorize(await findEvent(trx, actor, String(req.params.id), { lock: true }), mayManageEvents);
           // Not the row's ticket_counts: that was read before the lock was granted.
-          const tickets = await countEventTickets(trx, event);
+          const tickets = await countEventTickets(trx, actor, event);
           if (tickets > 0 && !query.force) throw conflict(`This event has ${tickets} ticket(s). Delete them first, or send ?force=true to delete them with it.`);
           await deleteEvent(trx, actor, event);
         });

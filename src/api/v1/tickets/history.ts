@@ -40,19 +40,23 @@ export function listHistory(db: Knex, actor: Actor, ticket: Authorized<TicketRow
 // deleted by hand or many go with their event or their owner's membership. Cost as its
 // decimal string, as everywhere else in history.
 const DELETED_SNAPSHOT = `jsonb_build_object(
-  'event_id', jsonb_build_array(event_id, null), 'owner_id', jsonb_build_array(owner_id, null),
-  'assignee_id', jsonb_build_array(assignee_id, null), 'alias_id', jsonb_build_array(alias_id, null),
-  'section', jsonb_build_array(section, null), 'row', jsonb_build_array("row", null), 'seat', jsonb_build_array(seat, null),
-  'cost', jsonb_build_array(cost::text, null), 'note', jsonb_build_array(note, null))`;
+  'event_id', jsonb_build_array(t.event_id, null), 'owner_id', jsonb_build_array(t.owner_id, null),
+  'assignee_id', jsonb_build_array(t.assignee_id, null), 'alias_id', jsonb_build_array(t.alias_id, null),
+  'section', jsonb_build_array(t.section, null), 'row', jsonb_build_array(t."row", null), 'seat', jsonb_build_array(t.seat, null),
+  'cost', jsonb_build_array(t.cost::text, null), 'note', jsonb_build_array(t.note, null))`;
+
+type TicketKey = 'id' | 'event_id' | 'group_id' | 'owner_id';
 
 /**
  * Records, in one statement, the deletion of every ticket `where` matches (call it before
- * deleting them). History outlives its ticket: the key to the ticket is cleared on delete.
+ * deleting them). The actor is a member of the tickets' group, so the scope lets all of them
+ * through. History outlives its ticket: the key to the ticket is cleared on delete.
  */
-export async function recordDeletions(trx: Knex.Transaction, actor: Actor, where: Record<string, string>): Promise<void> {
-  const deleted = trx('tickets')
-    .where(where)
-    .select('id', 'group_id', trx.raw('?::uuid', [actor.userId]), trx.raw("'deleted'"), trx.raw(DELETED_SNAPSHOT));
+export async function recordDeletions(trx: Knex.Transaction, actor: Actor, where: Partial<Record<TicketKey, string>>): Promise<void> {
+  const conditions = Object.fromEntries(Object.entries(where).map(([column, value]) => [`t.${column}`, value]));
+  const deleted = visibleTickets(trx, actor)
+    .where(conditions)
+    .select('t.id', 't.group_id', trx.raw('?::uuid', [actor.userId]), trx.raw("'deleted'"), trx.raw(DELETED_SNAPSHOT));
   await trx.raw('insert into ticket_history (ticket_id, group_id, actor_id, action, changes) ?', [deleted]);
 }
 
