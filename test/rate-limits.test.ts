@@ -5,6 +5,8 @@ import { useTestDatabase } from './helpers/db';
 import { testApp, testConfig } from './helpers/app';
 import { browser, csrfFrom } from './helpers/browser';
 import { buildClient, buildPersonalToken, buildUser, FACTORY_PASSWORD } from './factories';
+import { ipKeyGenerator } from 'express-rate-limit';
+import { ipKey } from '../src/http/rate-limits';
 
 const db = useTestDatabase();
 const limited = (env: NodeJS.ProcessEnv) => testApp(db.db, { config: testConfig(env) });
@@ -71,5 +73,19 @@ describe('API limit per token', () => {
     for (let i = 0; i < 3; i += 1) await request(app).get('/api/v1/users/me').set('Authorization', 'Token nope').expect(401);
     const token = await buildPersonalToken(db.knex);
     await request(app).get('/api/v1/users/me').set('Authorization', `Token ${token.token}`).expect(200);
+  });
+});
+
+describe('the per-IP key', () => {
+  it.each(['127.0.0.1', '::ffff:127.0.0.1', '::FFFF:10.1.2.3', '::ffff:999.1.1.1', '2001:db8:abcd:12::1', '::1', 'unknown'])(
+    'is what express-rate-limit would compute for %s',
+    (ip) => {
+      expect(ipKey(ip)).toBe(ipKeyGenerator(ip));
+    },
+  );
+
+  it('puts one IPv6 /56 in one bucket, and IPv4-mapped addresses with their IPv4 address', () => {
+    expect(ipKey('2001:db8:abcd:1200::1')).toBe(ipKey('2001:db8:abcd:12ff::2'));
+    expect(ipKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
   });
 });

@@ -4,6 +4,7 @@
 // A limited request is a 429 with Retry-After and RateLimit-* headers, in the dialect of the
 // endpoint (error object, OAuth JSON or page) through the shared error handler.
 import { createHash } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import { rateLimit, ipKeyGenerator, type Options, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { createClient } from 'redis';
@@ -21,8 +22,21 @@ export interface RateLimiters {
 
 const LIMITED_DETAIL = 'Too many attempts. Please wait before trying again.';
 
+const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+/**
+ * The limiter's key for an address: what ipKeyGenerator gives (IPv6 by /56 subnet, IPv4 and
+ * IPv4-mapped IPv6 as the IPv4 address), without parsing the common IPv4 forms on every request.
+ */
+export function ipKey(ip: string): string {
+  if (isIPv4(ip)) return ip;
+  const mapped = MAPPED_IPV4.exec(ip);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  return ipKeyGenerator(ip);
+}
+
 function clientIp(req: Request): string {
-  return ipKeyGenerator(req.ip ?? 'unknown');
+  return ipKey(req.ip ?? 'unknown');
 }
 
 /** The account a login attempt names (form `email`, JSON `username`), hashed to keep emails out of Redis. */

@@ -1,7 +1,7 @@
 // The model @node-oauth/oauth2-server calls. The library runs the grants; this file adds what
 // it lacks (../shared/notes/oauth-library.md §2.5): public clients never authenticate with a
-// secret and confidential ones always do, codes are consumed atomically and a replay revokes
-// what the code issued, and a rotated refresh token presented again revokes its whole family.
+// secret and confidential ones always do, a code is spent by the very statement that reads it
+// and a replay revokes what the code issued, and a rotated refresh token presented again revokes its whole family.
 //
 // The `user` object the library carries from getAuthorizationCode / getRefreshToken into
 // saveToken is how a new token learns its code and its family.
@@ -76,11 +76,16 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
       return { ...code, client, user };
     },
 
+    /**
+     * The first presentation of a code spends it, whatever follows (another client's, expired,
+     * a wrong redirect_uri or PKCE verifier): one UPDATE … RETURNING reads and spends it. A code
+     * presented again is a replay: what it issued is revoked (RFC 6749 §4.1.2).
+     */
     async getAuthorizationCode(code) {
-      const row = await store.findCode(knex, code);
-      if (!row) return false;
-      if (row.consumed_at) {
-        await store.revokeTokensOfCode(knex, row.id);
+      const row = await store.spendCode(knex, code);
+      if (!row) {
+        const spent = await store.findCode(knex, code);
+        if (spent?.consumed_at) await store.revokeTokensOfCode(knex, spent.id);
         return false;
       }
       return {
@@ -95,11 +100,9 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
       };
     },
 
-    async revokeAuthorizationCode(code) {
-      const codeId = (code.user as OAuthUser).authorizationCodeId as string;
-      if (await store.consumeCode(knex, codeId)) return true;
-      await store.revokeTokensOfCode(knex, codeId); // lost the race to another redemption
-      return false;
+    /** Already spent by getAuthorizationCode, before any check the library makes. */
+    async revokeAuthorizationCode() {
+      return true;
     },
 
     async saveToken(token, client, user) {

@@ -3,10 +3,9 @@
 // WWW-Authenticate. Client credentials come from HTTP Basic (form-urlencoded inside, RFC 6749
 // §2.3.1: strict clients send `my%2Dapp`) or from the body — never both, never the query.
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import type { Knex } from 'knex';
 import { toHttpError } from '../errors';
 import type { ClientRow } from './clients';
-import { findClientByClientId, secretMatches } from './store';
+import { secretMatches } from './store';
 
 export const CLIENT_CHALLENGE = 'Basic realm="seatshare"';
 
@@ -77,14 +76,22 @@ export function readClientCredentials(req: Request, body: Record<string, unknown
   return { clientId: bodyId, clientSecret: bodySecret, viaBasic: false };
 }
 
-/**
- * Authenticates the client calling /oauth/revoke or /oauth/introspect: a confidential client
- * by its secret; a public client by client_id alone where `allowPublic`.
- */
-export async function authenticateClient(knex: Knex, req: Request, body: Record<string, unknown>, allowPublic: boolean): Promise<ClientRow> {
+/** The client credentials of a /oauth/revoke or /oauth/introspect request; 401 without any. */
+export function requireClientCredentials(req: Request, body: Record<string, unknown>): ClientCredentials {
   const credentials = readClientCredentials(req, body);
   if (!credentials) throw new OAuthProtocolError('invalid_client', 'Client authentication is required.', 401);
-  const client = await findClientByClientId(knex, credentials.clientId);
+  return credentials;
+}
+
+/**
+ * Authenticates the client calling /oauth/revoke or /oauth/introspect against its row: a
+ * confidential client by its secret; a public client by client_id alone where `allowPublic`.
+ */
+export function authenticateClient<T extends Pick<ClientRow, 'client_type' | 'secret_hash'>>(
+  client: T | undefined,
+  credentials: ClientCredentials,
+  allowPublic: boolean,
+): T {
   const authenticated =
     client &&
     (client.client_type === 'confidential'

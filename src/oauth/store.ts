@@ -42,7 +42,7 @@ export function findClientByClientId(knex: Knex, clientId: string): Promise<Clie
 }
 
 /** A confidential client's secret, compared in constant time against the stored digest. */
-export function secretMatches(client: ClientRow, secret: string): boolean {
+export function secretMatches(client: Pick<ClientRow, 'secret_hash'>, secret: string): boolean {
   return client.secret_hash !== null && tokenMatchesHash(secret, client.secret_hash);
 }
 
@@ -55,10 +55,17 @@ export function findCode(knex: Knex, code: string): Promise<CodeRow | undefined>
   return selectFirstPrepared<CodeRow>(knex, knex('oauth_authorization_codes').where({ code_hash: hashToken(code) }).select('*'));
 }
 
-/** Marks the code used; false when it already was (a replay, or a concurrent redemption). */
-export async function consumeCode(knex: Knex, codeId: string): Promise<boolean> {
-  const count = await knex('oauth_authorization_codes').where({ id: codeId }).whereNull('consumed_at').update({ consumed_at: knex.fn.now() });
-  return count === 1;
+/**
+ * Reads and spends a code in one statement: the row if this call spent it; undefined when the
+ * code is unknown or was spent before (a replay, or a concurrent redemption that won).
+ */
+export async function spendCode(knex: Knex, code: string): Promise<CodeRow | undefined> {
+  const [row] = await knex('oauth_authorization_codes')
+    .where({ code_hash: hashToken(code) })
+    .whereNull('consumed_at')
+    .update({ consumed_at: knex.fn.now() })
+    .returning(['id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'code_challenge', 'code_challenge_method', 'expires_at', 'consumed_at']);
+  return row as CodeRow | undefined;
 }
 
 /** RFC 6749 §4.1.2: a replayed code revokes every token issued from it. */
@@ -78,9 +85,8 @@ export async function saveToken(
   knex: Knex,
   token: IssuedToken,
   link: { clientId: string; userId: string; familyId?: string; authorizationCodeId?: string },
-): Promise<TokenRow> {
-  const [row] = await knex('oauth_tokens')
-    .insert({
+): Promise<void> {
+  await knex('oauth_tokens').insert({
       access_token_hash: hashToken(token.accessToken),
       access_token_expires_at: token.accessTokenExpiresAt,
       refresh_token_hash: token.refreshToken ? hashToken(token.refreshToken) : null,
@@ -89,10 +95,8 @@ export async function saveToken(
       client_id: link.clientId,
       user_id: link.userId,
       scope: token.scope,
-      authorization_code_id: link.authorizationCodeId ?? null,
-    })
-    .returning('*');
-  return row as TokenRow;
+    authorization_code_id: link.authorizationCodeId ?? null,
+  });
 }
 
 export function findTokenByAccessToken(knex: Knex, accessToken: string): Promise<TokenRow | undefined> {
@@ -101,6 +105,40 @@ export function findTokenByAccessToken(knex: Knex, accessToken: string): Promise
 
 export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {
   return selectFirstPrepared<TokenRow>(knex, knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).select('*'));
+}
+
+export type ClientCheck = Pick<ClientRow, 'id' | 'client_id' | 'client_type' | 'secret_hash'>;
+export type TokenWithOwner = TokenRow & { client_public_id: string; email: string; kind: 'access_token' | 'refresh_token' };
+
+/**
+ * For /oauth/revoke and /oauth/introspect: the calling client and the token it names (access or
+ * refresh, by either digest's unique index), with the token's client and user, in one
+ * statement. `client` is undefined for an unknown client_id; `token` for an unknown token.
+ */
+export async function findClientWithToken(knex: Knex, clientId: string, token: string): Promise<{ client?: ClientCheck; token?: TokenWithOwner }> {
+  const digest = hashToken(token);
+  const row = await selectFirstPrepared<Record<string, unknown>>(
+    knex,
+    knex('oauth_clients as caller')
+      .leftJoin('oauth_tokens as t', (on) => on.onVal('t.access_token_hash', digest).orOnVal('t.refresh_token_hash', digest))
+      .leftJoin('oauth_clients as c', 'c.id', 't.client_id')
+      .leftJoin('users as u', 'u.id', 't.user_id')
+      .where('caller.client_id', clientId)
+      .select(
+        'caller.id as caller_id',
+        'caller.client_type as caller_type',
+        'caller.secret_hash as caller_secret_hash',
+        't.*',
+        'c.client_id as client_public_id',
+        'u.email',
+      ),
+  );
+  if (!row) return {};
+  const { caller_id, caller_type, caller_secret_hash, ...tokenColumns } = row;
+  const client = { id: caller_id, client_id: clientId, client_type: caller_type, secret_hash: caller_secret_hash } as ClientCheck;
+  if (tokenColumns.id === null) return { client };
+  const kind = tokenColumns.access_token_hash === digest ? 'access_token' : 'refresh_token';
+  return { client, token: { ...(tokenColumns as unknown as TokenRow & { client_public_id: string; email: string }), kind } };
 }
 
 /** Spends a refresh token; false when it was already spent or revoked. */

@@ -27,6 +27,14 @@ describe('POST /oauth/revoke', () => {
     expect((await db.knex('oauth_tokens').where({ id: sibling.id }).first()).revoked_at).not.toBeNull();
   });
 
+  it('finds a token whatever token_type_hint says', async () => {
+    const app = testApp(db.db);
+    const client = await buildClient(db.knex);
+    const token = await buildToken(db.knex, { client_id: client.id });
+    await request(app).post('/oauth/revoke').auth(client.client_id, client.secret!).type('form').send({ token: token.refresh_token, token_type_hint: 'access_token' }).expect(200);
+    expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).not.toBeNull();
+  });
+
   it("answers 200 for unknown tokens and for another client's, without revoking the latter", async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
@@ -95,6 +103,11 @@ describe('POST /oauth/introspect', () => {
     const mobile = await buildClient(db.knex, { client_type: 'public' });
     await request(app).post('/oauth/introspect').type('form').send({ token: 'x', client_id: mobile.client_id }).expect(401);
     await request(app).post('/oauth/introspect').type('form').send({ token: 'x' }).expect(401);
+    // An unknown client_id, even naming a real token: 401, and nothing about the token.
+    const token = await buildToken(db.knex);
+    const unknown = await request(app).post('/oauth/introspect').auth('no-such-client', 'secret').type('form').send({ token: token.access_token }).expect(401);
+    expect(unknown.body).toMatchObject({ error: 'invalid_client' });
+    expect(unknown.body).not.toHaveProperty('active');
   });
 });
 

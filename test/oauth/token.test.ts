@@ -110,6 +110,8 @@ describe('authorization_code grant', () => {
     const { pkce, code } = await codeFor();
     const other = await buildClient(db.knex);
     expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
+    // Its first presentation spent it: a code is good for one attempt, whoever makes it.
+    expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).not.toBeNull();
   });
 
   it('rejects a wrong redirect_uri', async () => {
