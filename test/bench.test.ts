@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { summarize } from '../bench/profile';
 import { benchOptions, runBench, UsageError } from '../bench/run';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -15,6 +16,26 @@ it('says it needs PostgreSQL when DATABASE_URL is not set', () => {
   expect(() => benchOptions([], {})).toThrow(/needs PostgreSQL: set DATABASE_URL/);
   expect(benchOptions(['--smoke'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toMatchObject({ tickets: 300, seconds: 2, scale: [200, 600] });
   expect(() => benchOptions(['--seconds', 'soon'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow('--seconds must be a number.');
+});
+
+it("bench:profile sums a CPU profile's self time by package and by function, idle left out", () => {
+  const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
+  const text = summarize({
+    nodes: [
+      { id: 1, callFrame: frame('(idle)', '') },
+      { id: 2, callFrame: frame('toSQL', 'file:///app/node_modules/knex/lib/query/querycompiler.js', 116) },
+      { id: 3, callFrame: frame('spendCode', 'file:///app/dist/src/oauth/store.js', 9) },
+      { id: 4, callFrame: frame('writev', '') },
+    ],
+    samples: [1, 2, 2, 3, 4, 1],
+    timeDeltas: [5000, 1000, 1000, 1000, 1000, 5000],
+  });
+  expect(text).toContain('busy CPU: 0.00 s'); // 4 ms
+  expect(text).toMatch(/50\.0 %\s+knex$/m);
+  expect(text).toMatch(/25\.0 %\s+src\/oauth\/store$/m);
+  expect(text).toMatch(/25\.0 %\s+\(native\)$/m);
+  expect(text).toMatch(/50\.0 %\s+toSQL knex:117/);
+  expect(text).not.toContain('idle');
 });
 
 // The bench measures PostgreSQL only, by design: this runs in CI's PostgreSQL pass.

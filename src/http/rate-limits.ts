@@ -61,6 +61,9 @@ export function createRateLimiters(config: Config): RateLimiters {
       legacyHeaders: false,
       store: store(prefix),
       passOnStoreError: true, // a Redis outage must not lock everybody out
+      // The library flags any key generator that reads req.ip without calling ipKeyGenerator;
+      // ours (clientIp → ipKey) does call it for IPv6 and is tested equal to it.
+      validate: { keyGeneratorIpFallback: false },
       handler: (_req, res, next) => {
         next(new HttpError(429, LIMITED_DETAIL, { headers: { 'Retry-After': String(res.getHeader('Retry-After') ?? 60) } }));
       },
