@@ -3,7 +3,7 @@
 // connections, stops it (the profile is written at exit) and prints self time by package and
 // by function. The .cpuprofile stays in bench-results/ for Chrome DevTools.
 //
-//   DATABASE_URL=postgres://… npm run bench:profile -- --request code|refresh|introspect|list|ticket [--seconds 10]
+//   DATABASE_URL=postgres://… npm run bench:profile -- --request code|refresh|introspect|list|ticket|metadata [--seconds 10]
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,8 @@ import { UsageError } from './run';
 
 const ROOT = path.resolve(__dirname, '..');
 const FORM = 'application/x-www-form-urlencoded';
-const REQUESTS = ['code', 'refresh', 'introspect', 'list', 'ticket'] as const;
+// metadata: a request with no database work, the floor of what the HTTP stack costs.
+const REQUESTS = ['code', 'refresh', 'introspect', 'list', 'ticket', 'metadata'] as const;
 type RequestKind = (typeof REQUESTS)[number];
 
 interface ProfileNode {
@@ -25,8 +26,23 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** Microseconds on the monotonic clock, the one process.hrtime reads in every process. */
+  startTime?: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+export interface Window {
+  /** Count only samples taken in [from, to) (µs, monotonic clock): leaves start-up and shutdown out. */
+  fromMicros?: number;
+  toMicros?: number;
+  /** Requests served in the window: adds CPU per request. */
+  requests?: number;
+}
+
+/** Now on the clock a CPU profile's timestamps use. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /** node_modules/<package>, a file of ours, node's internals, or V8's pseudo-frames. */
@@ -39,15 +55,20 @@ function ownerOf(url: string, functionName: string): string {
   return ours ? ours[2]!.replace(/\.js$/, '') : url;
 }
 
-export function summarize(profile: CpuProfile, top = 20): string {
+export function summarize(profile: CpuProfile, window: Window = {}, top = 20): string {
   const selfTime = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime ?? 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= (window.fromMicros ?? -Infinity) && at < (window.toMicros ?? Infinity)) selfTime.set(id, (selfTime.get(id) ?? 0) + delta);
+  });
   const byOwner = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
   for (const node of profile.nodes) {
     const time = selfTime.get(node.id) ?? 0;
-    if (node.callFrame.functionName === '(idle)') continue;
+    if (time === 0 || node.callFrame.functionName === '(idle)') continue;
     busy += time;
     const owner = ownerOf(node.callFrame.url, node.callFrame.functionName);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + time);
@@ -58,7 +79,8 @@ export function summarize(profile: CpuProfile, top = 20): string {
     [`${title} (self time, % of busy CPU)`]
       .concat([...entries].sort(([, a], [, b]) => b - a).slice(0, top).map(([name, time]) => `${((100 * time) / busy).toFixed(1).padStart(6)} %  ${name}`))
       .join('\n');
-  return `busy CPU: ${(busy / 1e6).toFixed(2)} s\n\n${table('by package or file', byOwner)}\n\n${table('by function', byFunction)}\n`;
+  const perRequest = window.requests ? `, ${(busy / window.requests).toFixed(0)} µs per request` : '';
+  return `busy CPU: ${(busy / 1e6).toFixed(2)} s${perRequest}\n\n${table('by package or file', byOwner)}\n\n${table('by function', byFunction)}\n`;
 }
 
 async function main() {
@@ -91,6 +113,7 @@ async function main() {
     RATE_LIMIT_API_PER_TOKEN: '1000000',
     RATE_LIMIT_TOKEN_PER_IP: '1000000',
   }, port);
+  const window: Window = {};
   try {
     const exchange = await fetch(`${app.baseUrl}/oauth/token`, {
       method: 'POST',
@@ -106,16 +129,21 @@ async function main() {
       introspect: () => post({ token: accessToken }, '/oauth/introspect'),
       list: () => ({ path: '/api/v1/tickets?limit=50', headers: { authorization: `Bearer ${accessToken}` } }),
       ticket: () => ({ path: `/api/v1/tickets/${fixtures.visibleTicketIds[i++ % fixtures.visibleTicketIds.length]}`, headers: { authorization: `Bearer ${accessToken}` } }),
+      metadata: () => ({ path: '/.well-known/oauth-authorization-server' }),
     };
     log(`${kind} at 32 connections for ${seconds} s, one worker under --cpu-prof…`);
+    // The profile covers the process's whole life; start-up (module loading) is left out.
+    window.fromMicros = monotonicMicros();
     const result = await load(app.baseUrl, { connections: 32, seconds, warmupSeconds: 0, next: next[kind], serverPids: () => [app.pid] });
+    window.toMicros = monotonicMicros();
+    window.requests = result.requests;
     log(`${result.rps.toFixed(0)} req/s, ${result.errors} errors, server CPU ${result.serverCpu?.toFixed(0) ?? '?'} %`);
   } finally {
     await app.stop();
   }
   const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile was written to ${dir}`);
-  process.stdout.write(summarize(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile));
+  process.stdout.write(summarize(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, window));
   log(`profile: ${path.relative(process.cwd(), path.join(dir, file))}`);
 }
 

@@ -38,6 +38,23 @@ it("bench:profile sums a CPU profile's self time by package and by function, idl
   expect(text).not.toContain('idle');
 });
 
+it('bench:profile counts only the measured window, and per request', () => {
+  const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+  const profile = {
+    nodes: [
+      { id: 1, callFrame: frame('compileFunction', 'node:internal/vm') }, // start-up
+      { id: 2, callFrame: frame('toSQL', 'file:///app/node_modules/knex/lib/query/querycompiler.js') },
+    ],
+    startTime: 1_000_000,
+    samples: [1, 1, 2, 2, 2, 1],
+    timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000], // at 1.001 s … 1.006 s
+  };
+  const text = summarize(profile, { fromMicros: 1_002_500, toMicros: 1_005_500, requests: 3 });
+  expect(text).toContain('busy CPU: 0.00 s, 1000 µs per request'); // three knex samples
+  expect(text).toMatch(/100\.0 %\s+knex$/m);
+  expect(text).not.toContain('node:internal');
+});
+
 // The bench measures PostgreSQL only, by design: this runs in CI's PostgreSQL pass.
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
