@@ -154,4 +154,19 @@ describe('natural seat order', () => {
     const seats = await db.knex('tickets').where({ event_id: event.id }).orderBy(['section_sort', 'row_sort', 'seat_sort']).pluck('seat');
     expect(seats).toEqual(['9', '10', '100', 'a1', 'b2', 'B10']);
   });
+
+  it("keys every kind of seat as the general expression does (the fast paths change no key)", async () => {
+    const values = ['', ' ', '7', '007', '10', '12\n', '123456789012345678901234', 'K', 'ÄB', 'Row 3', 'A10', '10A', 'x1y22z333', '1 2', '-5', '٣'];
+    const { rows } = await db.knex.raw(
+      `select v, natural_sort_key(v) as key,
+              coalesce((select string_agg(case when part[1] ~ '^[0-9]' then lpad(part[1], 20, '0') else lower(part[1]) end, '' order by n)
+                          from regexp_matches(v, '([0-9]+|[^0-9]+)', 'g') with ordinality as parts(part, n)), '') as reference
+         from unnest(?::text[]) as v`,
+      [values],
+    );
+    expect(rows).toHaveLength(values.length);
+    for (const row of rows) expect({ v: row.v, key: row.key }).toEqual({ v: row.v, key: row.reference });
+    expect(rows.find((row: { v: string }) => row.v === '7').key).toBe('00000000000000000007');
+    expect(rows.find((row: { v: string }) => row.v === 'A10').key).toBe('a00000000000000000010');
+  });
 });

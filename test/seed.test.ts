@@ -36,4 +36,26 @@ describe('seedBulk', () => {
     expect(strays).toBe(0);
     expect(await count('memberships')).toBe(result.users);
   });
+
+  it("leaves the tickets table's indexes and foreign keys as the migrations made them, and they hold", async () => {
+    const schemaOfTickets = async () => {
+      const { rows } = await db.knex.raw(
+        `select pg_get_indexdef(indexrelid) as definition from pg_index where indrelid = 'tickets'::regclass
+         union all
+         select conname || ' ' || pg_get_constraintdef(oid) || case when convalidated then '' else ' (not validated)' end
+           from pg_constraint where conrelid = 'tickets'::regclass
+         order by 1`,
+      );
+      return rows.map((row: { definition: string }) => row.definition);
+    };
+    const before = await schemaOfTickets();
+    expect(before.filter((line: string) => line.includes('FOREIGN KEY'))).toHaveLength(5);
+    await seedBulk(db.knex, { tickets: 500 });
+    expect(await schemaOfTickets()).toEqual(before);
+    // The keys are back in force: a ticket whose owner is not a member is refused.
+    const ticket = await db.knex('tickets').first('group_id', 'event_id');
+    const outsider = await db.knex('users').whereNotIn('id', db.knex('memberships').where({ group_id: ticket.group_id }).select('user_id')).first('id');
+    const insert = db.knex('tickets').insert({ group_id: ticket.group_id, event_id: ticket.event_id, owner_id: outsider.id, seat: '1' });
+    await expect(insert).rejects.toMatchObject({ code: '23503' });
+  });
 });
