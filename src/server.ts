@@ -11,9 +11,10 @@ import { createLogger, type Logger } from './logger';
 import { createShutdownController } from './http/shutdown';
 import { createRateLimiters } from './http/rate-limits';
 import { createSessionStore } from './web/session';
+import { purgeExpired } from './oauth/store';
 
 const SHUTDOWN_GRACE_MS = 1000;
-const SESSION_PRUNE_INTERVAL_MS = 15 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 
 async function primary(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config, { logger, poolMax: 1 });
@@ -57,11 +58,13 @@ async function main(): Promise<void> {
   const shutdown = createShutdownController();
   const rateLimiters = createRateLimiters(config);
   const app = createApp({ config, db, logger, shutdown, rateLimiters });
-  // Expired sessions are deleted now and then (any instance may do it; the delete is idempotent).
+  // Expired sessions, codes and tokens are deleted now and then (any instance may do it; the
+  // deletes are idempotent).
   const sessions = createSessionStore(db.knex);
   const pruning = setInterval(() => {
     sessions.prune().catch((error: unknown) => logger.warn({ err: error }, 'session pruning failed'));
-  }, SESSION_PRUNE_INTERVAL_MS);
+    purgeExpired(db.knex).catch((error: unknown) => logger.warn({ err: error }, 'purging expired codes and tokens failed'));
+  }, PRUNE_INTERVAL_MS);
   pruning.unref();
   const server = app.listen(config.port, () => {
     logger.info(
