@@ -46,11 +46,19 @@ const environmentSchema = z
     WEB_CONCURRENCY: integer(1, 64).optional(),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
     RATE_LIMIT_WINDOW_MINUTES: integer(1, 24 * 60).default(15),
-    RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000).default(10),
+    // Failed logins in a window (SPEC §4): per account from one IP, per account from all IPs
+    // (high enough that a stranger cannot lock the owner out), per IP.
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: integer(1, 1_000_000).default(10),
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000).default(100),
     RATE_LIMIT_LOGIN_PER_IP: integer(1, 1_000_000).default(100),
+    // Personal tokens minted by POST /api/authenticate/ per account per hour; sign-ups per IP per hour.
+    RATE_LIMIT_TOKEN_MINT_PER_ACCOUNT: integer(1, 1_000_000).default(20),
+    RATE_LIMIT_SIGNUP_PER_IP: integer(1, 1_000_000).default(10),
     RATE_LIMIT_TOKEN_PER_IP: integer(1, 1_000_000).default(300),
     RATE_LIMIT_API_PER_TOKEN: integer(1, 1_000_000).default(5000),
     RATE_LIMIT_API_WINDOW_MINUTES: integer(1, 24 * 60).default(60),
+    // A refresh-token family's absolute lifetime (SPEC §3): past it the user signs in again.
+    REFRESH_FAMILY_MAX_DAYS: integer(1, 3650).default(90),
   })
   .superRefine((env, ctx) => {
     if (!env.DATABASE_URL && env.WEB_CONCURRENCY !== undefined && env.WEB_CONCURRENCY > 1) {
@@ -61,6 +69,19 @@ const environmentSchema = z
         code: 'custom',
         path: ['SESSION_SECRET'],
         message: 'is required in production and must not be the default (e.g. `openssl rand -hex 32`)',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.BASE_URL) {
+      // The issuer of every token and the host of every link: guessing it from PORT is only for development.
+      ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'is required in production (the public https:// address: the OAuth issuer and the host of every link)' });
+    }
+    if (env.NODE_ENV === 'production' && env.TRUST_PROXY === 'true') {
+      // "true" believes the left-most X-Forwarded-For entry, which any client writes: per-IP
+      // rate limits and logged addresses would be the attacker's choice.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_PROXY'],
+        message: 'must not be "true" in production (any client could pick its own IP): name your proxies ("loopback, 10.0.0.0/8") or give a hop count',
       });
     }
   });
@@ -79,10 +100,15 @@ export interface Config {
   /** Worker processes: WEB_CONCURRENCY, else one per core on PostgreSQL, one on the embedded database. */
   webConcurrency: number;
   shutdownTimeoutMs: number;
+  /** Absolute lifetime of a refresh-token family, in days. */
+  refreshFamilyMaxDays: number;
   rateLimits: {
     windowMinutes: number;
+    loginPerAccountAndIp: number;
     loginPerAccount: number;
     loginPerIp: number;
+    tokenMintPerAccount: number;
+    signupPerIp: number;
     tokenPerIp: number;
     apiPerToken: number;
     apiWindowMinutes: number;
@@ -154,10 +180,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dbPoolMax: env.DB_POOL_MAX ?? Math.max(2, Math.ceil((2 * cores) / webConcurrency)),
     webConcurrency,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    refreshFamilyMaxDays: env.REFRESH_FAMILY_MAX_DAYS,
     rateLimits: {
       windowMinutes: env.RATE_LIMIT_WINDOW_MINUTES,
+      loginPerAccountAndIp: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_IP,
       loginPerAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
       loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      tokenMintPerAccount: env.RATE_LIMIT_TOKEN_MINT_PER_ACCOUNT,
+      signupPerIp: env.RATE_LIMIT_SIGNUP_PER_IP,
       tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
       apiPerToken: env.RATE_LIMIT_API_PER_TOKEN,
       apiWindowMinutes: env.RATE_LIMIT_API_WINDOW_MINUTES,

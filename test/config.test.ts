@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       sessionSecret: DEFAULT_SESSION_SECRET,
       trustProxy: false,
       logLevel: 'info',
-      rateLimits: { windowMinutes: 15, loginPerAccount: 10, loginPerIp: 100 },
+      rateLimits: { windowMinutes: 15, loginPerAccountAndIp: 10, loginPerAccount: 100, loginPerIp: 100 },
     });
   });
 
@@ -83,10 +83,31 @@ describe('loadConfig', () => {
 
   it('refuses production without a session secret, or with the default one, and never prints it', () => {
     expect(problemsOf({ NODE_ENV: 'production' })[0]).toMatch(/^SESSION_SECRET is required in production/);
-    const problems = problemsOf({ NODE_ENV: 'production', SESSION_SECRET: DEFAULT_SESSION_SECRET });
+    const problems = problemsOf({ NODE_ENV: 'production', SESSION_SECRET: DEFAULT_SESSION_SECRET, BASE_URL: 'https://seats.example.com' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).not.toContain(DEFAULT_SESSION_SECRET);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).env).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), BASE_URL: 'https://seats.example.com' }).env).toBe('production');
+  });
+
+  it('refuses production without BASE_URL: the issuer would be guessed from PORT', () => {
+    expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) })).toEqual([
+      expect.stringMatching(/^BASE_URL is required in production/),
+    ]);
+    expect(loadConfig({ NODE_ENV: 'development' }).baseUrl).toBe('http://localhost:3000');
+  });
+
+  it('refuses TRUST_PROXY=true in production (any client could choose its IP), allows named proxies', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), BASE_URL: 'https://seats.example.com' };
+    expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY must not be "true" in production/)]);
+    expect(loadConfig({ ...production, TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');
+    expect(loadConfig({ ...production, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+  });
+
+  it('reads the new limits and the refresh family lifetime, with the SPEC defaults', () => {
+    const config = loadConfig({});
+    expect(config.refreshFamilyMaxDays).toBe(90);
+    expect(config.rateLimits).toMatchObject({ loginPerAccountAndIp: 10, loginPerAccount: 100, loginPerIp: 100, tokenMintPerAccount: 20, signupPerIp: 10 });
+    expect(loadConfig({ REFRESH_FAMILY_MAX_DAYS: '7', RATE_LIMIT_SIGNUP_PER_IP: '3' })).toMatchObject({ refreshFamilyMaxDays: 7, rateLimits: { signupPerIp: 3 } });
   });
 
   it('is silent in tests unless told otherwise', () => {
