@@ -10,6 +10,7 @@ import type { AuthorizationCodeModel, RefreshTokenModel } from '@node-oauth/oaut
 import { generateToken } from '../security/tokens';
 import * as store from './store';
 import type { ClientRow } from './clients';
+import { redirectUriMatches } from './redirect-uris';
 
 export interface OAuthUser {
   id: string;
@@ -60,6 +61,12 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
       if (secret === null) return toOAuthClient(row);
       if (row.client_type === 'public') return secret === undefined ? toOAuthClient(row) : false;
       return typeof secret === 'string' && store.secretMatches(row, secret) ? toOAuthClient(row) : false;
+    },
+
+    /** The library's own check at the authorization endpoint: loopback URIs on any port (RFC 8252 §7.3). */
+    async validateRedirectUri(redirectUri: string, client) {
+      const registered = client.redirectUris ?? [];
+      return redirectUriMatches(typeof registered === 'string' ? [registered] : registered, redirectUri);
     },
 
     async saveAuthorizationCode(code, client, user) {
