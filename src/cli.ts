@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase, migrateToLatest, type Database } from './db';
 import { DataDirInUseError } from './db/data-dir-lock';
 import type { z, ZodError } from 'zod';
-import { createClient, newClientSchema } from './oauth/clients';
+import { createClient, newClientSchema, newRegistrationSchema } from './oauth/clients';
 import { createUser, findUserByEmail, newUserSchema, type NewUser } from './users/users';
 import { fromZodError } from './errors';
 import { DemoRefused, runDemo } from './demo';
@@ -114,7 +114,7 @@ const createClientCommand: Command<{ client: z.output<typeof newClientSchema>; o
     });
     const redirectUris = (values['redirect-uri'] as string[] | undefined) ?? [];
     if (redirectUris.length === 0) throw new UsageError('Missing --redirect-uri (give it once per URI).');
-    const parsed = newClientSchema.safeParse({
+    const parsed = newRegistrationSchema.safeParse({ // no new http://localhost (RFC 8252 §8.3)
       name: required(values, 'name'),
       redirect_uris: redirectUris,
       client_type: values.public ? 'public' : 'confidential',
@@ -200,7 +200,8 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     (name ? io.stdout : io.stderr).write(`${USAGE}\n`);
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  // Own properties only: `seatshare constructor` or `__proto__` must not find Object's.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     io.stderr.write(`Unknown command "${name}".\n\n${USAGE}\n`);
     return 2;

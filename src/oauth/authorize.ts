@@ -1,86 +1,30 @@
-// The authorization endpoint (SPEC §3), a pipeline of small checks before the library mints
-// the code:
+// The authorization endpoint (SPEC §3), a pipeline of small checks (authorize-request.ts) before
+// the library mints the code:
 //   client → redirect_uri   failures: an error page (400), never a redirect
 //   login                   not signed in: to /login and back
-//   response_type → scope → PKCE → state   failures: redirect with error, state, iss
-//   consent                 remembered, or asked on a page whose POST carries a CSRF token
+//   response_type → scope → PKCE → state   failures: redirect with error, state, iss — at once
+//                           only to a trusted redirect URI, else a page with a link back
+//   consent                 remembered for confidential clients; a public client's page is
+//                           shown every time; its POST carries a CSRF token
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { Router, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { csrfProtection } from '../web/csrf';
 import { renderPage } from '../web/render';
-import { parseScope, coversScope, SCOPE_DESCRIPTIONS, type Scope } from './scopes';
-import { findConsent, saveConsent } from './store';
-import type { ClientRow } from './clients';
-
-interface AuthorizationRequest {
-  client: ClientRow & { owner_first_name: string | null; owner_last_name: string | null };
-  redirectUri: string;
-  scope: Scope[];
-  state: string | undefined;
-  codeChallenge: string | undefined;
-  codeChallengeMethod: string | undefined;
-}
-
-/** An error shown on a page: the client or its redirect_uri cannot be trusted. */
-class PageError extends Error {}
-/** An error sent back to the (validated) redirect_uri. */
-class RedirectError extends Error {
-  constructor(readonly error: string, description: string) {
-    super(description);
-  }
-}
-
-const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
-
-function single(params: Record<string, unknown>, name: string): string | undefined {
-  const value = params[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new RedirectError('invalid_request', `The parameter ${name} was sent more than once.`);
-  return value;
-}
-
-async function loadClientAndRedirectUri(knex: Knex, params: Record<string, unknown>) {
-  const clientId = params.client_id;
-  if (typeof clientId !== 'string' || clientId === '') throw new PageError('The request names no application (client_id is missing).');
-  const client = await knex('oauth_clients as c')
-    .leftJoin('users as u', 'u.id', 'c.owner_id')
-    .where('c.client_id', clientId)
-    .first('c.*', 'u.first_name as owner_first_name', 'u.last_name as owner_last_name');
-  if (!client) throw new PageError('The application that sent you here is not registered with SeatShare.');
-  const given = params.redirect_uri;
-  if (given !== undefined && typeof given !== 'string') throw new PageError('The request has more than one redirect_uri.');
-  let redirectUri: string;
-  if (given === undefined || given === '') {
-    if (client.redirect_uris.length !== 1) throw new PageError('The request has no redirect_uri, and the application has registered several.');
-    redirectUri = client.redirect_uris[0];
-  } else if (client.redirect_uris.includes(given)) {
-    redirectUri = given; // exact string match, no normalisation
-  } else {
-    throw new PageError('The redirect_uri of this request is not registered for the application.');
-  }
-  return { client, redirectUri };
-}
-
-function checkRequest(params: Record<string, unknown>, client: ClientRow): Omit<AuthorizationRequest, 'client' | 'redirectUri'> {
-  const responseType = single(params, 'response_type');
-  if (!responseType) throw new RedirectError('invalid_request', 'response_type is missing.');
-  if (responseType !== 'code') throw new RedirectError('unsupported_response_type', 'Only response_type=code is supported.');
-  const scope = parseScope(params.scope);
-  if (!scope) throw new RedirectError('invalid_scope', 'The scope must be "read", "write" or "read write".');
-  const codeChallenge = single(params, 'code_challenge');
-  const codeChallengeMethod = single(params, 'code_challenge_method');
-  if (codeChallengeMethod !== undefined && codeChallengeMethod !== 'S256') {
-    throw new RedirectError('invalid_request', 'code_challenge_method must be S256 (plain is not supported).');
-  }
-  if (codeChallenge === undefined && codeChallengeMethod !== undefined) throw new RedirectError('invalid_request', 'code_challenge is missing.');
-  if (codeChallenge !== undefined && !PKCE_VALUE.test(codeChallenge)) throw new RedirectError('invalid_request', 'code_challenge is malformed.');
-  if (client.client_type === 'public' && codeChallenge === undefined) {
-    throw new RedirectError('invalid_request', 'Public clients must use PKCE: send code_challenge with code_challenge_method=S256.');
-  }
-  return { scope, state: single(params, 'state'), codeChallenge, codeChallengeMethod: codeChallenge ? 'S256' : undefined };
-}
+import { coversScope, SCOPE_DESCRIPTIONS } from './scopes';
+import { saveConsent } from './store';
+import { findConsentWithDate } from './consents';
+import {
+  checkRequest,
+  loadClientAndRedirectUri,
+  PageError,
+  presentApplication,
+  RedirectError,
+  redirectHost,
+  type AuthorizationRequest,
+} from './authorize-request';
+import type { ClientWithOwner } from './clients';
 
 /**
  * Chromium applies CSP form-action to the redirect that follows a form POST, so the consent
@@ -97,16 +41,51 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
   const router = Router();
   const issuer = config.baseUrl;
 
-  const redirect = (res: Response, redirectUri: string, params: Record<string, string | undefined>) => {
+  /** The client's redirect_uri (its own query kept) with the response parameters and `iss`. */
+  const responseUrl = (redirectUri: string, params: Record<string, string | undefined>): string => {
     const url = new URL(redirectUri);
     for (const [key, value] of Object.entries({ ...params, iss: issuer })) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
-    res.redirect(302, url.toString()); // never 307 after a POST (RFC 9700 §4.12)
+    return url.toString();
+  };
+
+  const redirect = (res: Response, redirectUri: string, params: Record<string, string | undefined>) => {
+    res.redirect(302, responseUrl(redirectUri, params)); // never 307 after a POST (RFC 9700 §4.12)
   };
 
   const errorPage = (req: Request, res: Response, detail: string) =>
     renderPage(req, res, 'error', { title: 'This authorization request cannot be completed', detail }, 400);
+
+  /**
+   * An error for the client (RFC 6749 §4.1.2.1). Anyone may register an app with any redirect
+   * URI, so sending a signed-in user there at once would make SeatShare an open redirector
+   * (RFC 9700 §4.11.2): only a trusted redirect URI gets the redirect — an operator's app, or
+   * one this user has approved before. Otherwise a page names the app and the problem, and the
+   * user decides whether to follow the one link back.
+   */
+  const sendError = async (req: Request, res: Response, client: ClientWithOwner, redirectUri: string, error: RedirectError, state: string | undefined) => {
+    const target = responseUrl(redirectUri, { error: error.error, error_description: error.message, state });
+    const trusted = client.owner_id === null || (await findConsentWithDate(knex, req.user!.id, client.id)) !== undefined;
+    if (trusted) {
+      res.redirect(302, target);
+      return;
+    }
+    renderPage(
+      req,
+      res,
+      'oauth/error',
+      {
+        title: 'This authorization request cannot be completed',
+        application: presentApplication(client), // not `client`: that is an ejs option
+        problem: error.message,
+        errorCode: error.error,
+        returnUrl: target,
+        returnHost: redirectHost(redirectUri),
+      },
+      400,
+    );
+  };
 
   /** Mints a code through the library for an approved request and redirects with it. */
   const issueCode = async (res: Response, userId: string, request: AuthorizationRequest) => {
@@ -130,7 +109,7 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
 
   /** Runs the checks; sends the error page or error redirect itself and returns undefined. */
   const validate = async (req: Request, res: Response, params: Record<string, unknown>): Promise<AuthorizationRequest | undefined> => {
-    let client: AuthorizationRequest['client'];
+    let client: ClientWithOwner;
     let redirectUri: string;
     try {
       ({ client, redirectUri } = await loadClientAndRedirectUri(knex, params));
@@ -146,7 +125,7 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
     try {
       return { client, redirectUri, ...checkRequest(params, client) };
     } catch (error) {
-      if (error instanceof RedirectError) return redirect(res, redirectUri, { error: error.error, error_description: error.message, state }), undefined;
+      if (error instanceof RedirectError) return await sendError(req, res, client, redirectUri, error, state), undefined;
       throw error;
     }
   };
@@ -154,16 +133,19 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
   const show = async (req: Request, res: Response) => {
     const request = await validate(req, res, req.query as Record<string, unknown>);
     if (!request) return;
-    const consent = await findConsent(knex, req.user!.id, request.client.id);
-    if (consent && coversScope(consent.scope, request.scope)) {
-      await issueCode(res, req.user!.id, request); // remembered: not asked again
+    const consent = await findConsentWithDate(knex, req.user!.id, request.client.id);
+    // Remembered only for confidential clients: any app on the device can claim a public
+    // client's redirect URI and open this URL with its own PKCE challenge (RFC 8252 §8.6).
+    if (consent && request.client.client_type === 'confidential' && coversScope(consent.scope, request.scope)) {
+      await issueCode(res, req.user!.id, request);
       return;
     }
     allowFormRedirectTo(res, request.redirectUri);
-    const owner = request.client.owner_first_name ? `${request.client.owner_first_name} ${request.client.owner_last_name}` : null;
     renderPage(req, res, 'oauth/consent', {
       title: `Authorize ${request.client.name}`,
-      application: { name: request.client.name, ownerName: owner }, // not `client`: that is an ejs option
+      application: presentApplication(request.client), // not `client`: that is an ejs option
+      lastApproved: consent?.updated_at.toISOString().slice(0, 10),
+      askedEveryTime: request.client.client_type === 'public',
       scopes: request.scope.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
       redirectUri: request.redirectUri,
       params: Object.fromEntries(

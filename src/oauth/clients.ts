@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { generateClientId, generateToken, hashToken } from '../security/tokens';
+import { isLocalhostRedirectUri } from './redirect-uris';
 
 export interface ClientRow {
   id: string;
@@ -48,6 +49,28 @@ export const redirectUriSchema = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+export const LOCALHOST_REFUSED =
+  'use http://127.0.0.1 (or http://[::1]) instead of localhost: any port is accepted there, and localhost may not resolve to this device (RFC 8252 §8.3)';
+
+function isLocalhost(uri: string): boolean {
+  if (isLocalhostRedirectUri(uri)) return true;
+  try {
+    const url = new URL(uri); // also `http://localhost\cb`, which URL reads as host localhost
+    return url.protocol === 'http:' && url.hostname === 'localhost';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Redirect URIs of a registration (developer pages, CLI): no new `http://localhost…`. `kept`
+ * are URIs the application already has: existing registrations keep working through an edit.
+ */
+export function registrableRedirectUris(kept: readonly string[] = []) {
+  const uri = redirectUriSchema.refine((value) => kept.includes(value) || !isLocalhost(value), LOCALHOST_REFUSED);
+  return z.array(uri).min(1, 'needs at least one redirect URI').max(20, 'at most 20 redirect URIs');
+}
+
 export const newClientSchema = z.object({
   name: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters'),
   redirect_uris: z.array(redirectUriSchema).min(1, 'needs at least one redirect URI').max(20, 'at most 20 redirect URIs'),
@@ -56,6 +79,23 @@ export const newClientSchema = z.object({
 });
 
 export type NewClient = z.input<typeof newClientSchema>;
+
+/** A new registration by the operators (CLI) or a user; `createClient` itself also takes the demo's. */
+export const newRegistrationSchema = newClientSchema.extend({ redirect_uris: registrableRedirectUris() });
+
+/** A client with who registered it, for the authorization endpoint's pages. */
+export interface ClientWithOwner extends ClientRow {
+  owner_first_name: string | null;
+  owner_last_name: string | null;
+  owner_email: string | null;
+}
+
+export function findClientWithOwner(knex: Knex, clientId: string): Promise<ClientWithOwner | undefined> {
+  return knex('oauth_clients as c')
+    .leftJoin('users as u', 'u.id', 'c.owner_id')
+    .where('c.client_id', clientId)
+    .first('c.*', 'u.first_name as owner_first_name', 'u.last_name as owner_last_name', 'u.email as owner_email');
+}
 
 export interface CreatedClient {
   client: ClientRow;

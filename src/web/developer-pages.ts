@@ -5,7 +5,8 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { fromZodError, notFound } from '../errors';
 import { generateToken, hashToken } from '../security/tokens';
-import { createClient, newClientSchema, redirectUriSchema, type ClientRow } from '../oauth/clients';
+import { createClient, newRegistrationSchema, registrableRedirectUris, type ClientRow } from '../oauth/clients';
+import { userClientNameSchema } from '../oauth/client-names';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
 
@@ -15,10 +16,11 @@ function redirectUrisFrom(text: unknown): string[] {
   return typeof text === 'string' ? text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean) : [];
 }
 
-const editSchema = z.object({
-  name: newClientSchema.shape.name,
-  redirect_uris: z.array(redirectUriSchema).min(1, 'needs at least one redirect URI').max(20, 'at most 20 redirect URIs'),
-});
+// A user's registration: no name that poses as SeatShare, no new http://localhost redirect URI.
+const registrationSchema = newRegistrationSchema.extend({ name: userClientNameSchema });
+
+/** An edit: the same rules, except that redirect URIs the application already has may stay. */
+const editSchema = (client: ClientRow) => z.object({ name: userClientNameSchema, redirect_uris: registrableRedirectUris(client.redirect_uris) });
 
 /** Field errors keyed by form field (`redirect_uris.1` → `redirect_uris`). */
 function formErrors(error: z.ZodError): Record<string, string[]> {
@@ -56,7 +58,7 @@ export function developerPages(knex: Knex): Router {
 
   router.post('/developer/applications', csrfProtection, async (req, res) => {
     const values = { name: req.body.name, redirect_uris: req.body.redirect_uris, client_type: req.body.client_type };
-    const parsed = newClientSchema.safeParse({
+    const parsed = registrationSchema.safeParse({
       name: req.body.name,
       redirect_uris: redirectUrisFrom(req.body.redirect_uris),
       client_type: req.body.client_type,
@@ -80,7 +82,7 @@ export function developerPages(knex: Knex): Router {
   router.post('/developer/applications/:id', csrfProtection, async (req, res) => {
     const client = await ownClient(req);
     const values = { name: req.body.name, redirect_uris: req.body.redirect_uris };
-    const parsed = editSchema.safeParse({ name: req.body.name, redirect_uris: redirectUrisFrom(req.body.redirect_uris) });
+    const parsed = editSchema(client).safeParse({ name: req.body.name, redirect_uris: redirectUrisFrom(req.body.redirect_uris) });
     if (!parsed.success) {
       const fieldErrors = formErrors(parsed.error);
       renderPage(req, res, 'developer/form', { title: client.name, application: client, values, action: `/developer/applications/${client.id}`, fieldErrors, error: 'Please correct the marked fields.' }, 400);

@@ -1,30 +1,12 @@
 // The authorization endpoint, as the RFC checklist (../shared/notes/oauth-library.md §3).
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
-import { browser, csrfFrom, hiddenFields, pkcePair, redirectParams } from '../helpers/browser';
+import { browser, csrfFrom, hiddenFields, redirectParams } from '../helpers/browser';
 import { buildClient, buildConsent, buildUser } from '../factories';
+import { authorizeUrl, authorizeWorld, baseParams, CB, ISSUER } from './authorize-helpers';
 
 const db = useTestDatabase();
-const ISSUER = 'http://seatshare.test';
-const CB = 'http://127.0.0.1:9999/cb';
-
-async function world(clientOverrides = {}) {
-  const app = testApp(db.db);
-  const user = await buildUser(db.knex);
-  const client = await buildClient(db.knex, clientOverrides);
-  const b = browser(app);
-  await b.login(user.email);
-  return { app, user, client, b };
-}
-
-function authorizeUrl(params: Record<string, string | undefined>, path = '/oauth/authorize') {
-  const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string>;
-  return `${path}?${new URLSearchParams(defined)}`;
-}
-
-function baseParams(clientId: string, extra: Record<string, string | undefined> = {}) {
-  return { response_type: 'code', client_id: clientId, redirect_uri: CB, state: 'st-123', code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...extra };
-}
+const world = (clientOverrides = {}) => authorizeWorld(db, clientOverrides);
 
 describe('client and redirect_uri: an error page, never a redirect', () => {
   it('shows a 400 page for an unknown client, before any login', async () => {
@@ -75,7 +57,7 @@ describe('login', () => {
   });
 });
 
-describe('errors after the client is known: redirected with error, state and iss', () => {
+describe('errors after the client is known: redirected with error, state and iss (an operator app: trusted)', () => {
   it.each([
     ['response_type=token (implicit)', { response_type: 'token' }, 'unsupported_response_type'],
     ['a missing response_type', { response_type: undefined }, 'invalid_request'],
