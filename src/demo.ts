@@ -108,18 +108,20 @@ export async function runDemo(knex: Knex, baseUrl: string) {
       await createTickets(trx, dave, createTicketBody.parse({ event_id: show, section: 'Box 4', row: '1', seat: '1', cost: '75.00', assignee_id: null }));
     }
 
-    const { client, clientSecret } = await createClient(trx, { name: 'SeatShare Demo Client', redirect_uris: [DEMO_REDIRECT], client_type: 'confidential', owner_id: alice.userId });
+    // The demo's apps stand for SeatShare's own (the mobile app, the docs): registered by the
+    // operators (no owner), so their consent pages say SeatShare and their errors redirect.
+    const { client, clientSecret } = await createClient(trx, { name: 'SeatShare Demo Client', redirect_uris: [DEMO_REDIRECT], client_type: 'confidential', owner_id: null });
     const { client: mobile } = await createClient(trx, {
       name: 'SeatShare Mobile (demo)',
       redirect_uris: ['com.seatshare.demo:/oauth/callback', DEMO_REDIRECT],
       client_type: 'public',
-      owner_id: alice.userId,
+      owner_id: null,
     });
     const { client: docs } = await createClient(trx, {
       name: 'SeatShare API docs',
       redirect_uris: [`${baseUrl}/docs/oauth2-redirect.html`],
       client_type: 'public',
-      owner_id: alice.userId,
+      owner_id: null,
     });
     const { token } = await createPersonalToken(trx, alice.userId, { name: 'Demo token', scope: ['read', 'write'] });
 

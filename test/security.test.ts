@@ -44,10 +44,10 @@ describe('redirect URIs', () => {
   it.each([
     ['/relative', 'must be an absolute URL'],
     ['https://app.example.com/cb#frag', 'must not contain a fragment (#)'],
-    ['http://app.example.com/cb', 'must use https (http is allowed only for localhost)'],
+    ['http://app.example.com/cb', 'must use https (http is allowed only for loopback: 127.0.0.1 or [::1])'],
     ['https://user:pw@app.example.com/cb', 'must not contain credentials'],
     ['javascript:alert(1)', 'uses a scheme that is not allowed'],
-    ['myapp:/cb', 'must be https, http on localhost, or an app scheme like com.example.app:/callback'],
+    ['myapp:/cb', 'must be https, http on 127.0.0.1, or an app scheme like com.example.app:/callback'],
   ])('refuses %s', (uri, problem) => {
     expect(redirectUriProblem(uri)).toBe(problem);
   });

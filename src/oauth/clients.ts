@@ -34,10 +34,10 @@ export function redirectUriProblem(value: string): string | undefined {
   if (url.hash || value.includes('#')) return 'must not contain a fragment (#)';
   if (url.username || url.password) return 'must not contain credentials';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http is allowed only for localhost)';
+  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http is allowed only for loopback: 127.0.0.1 or [::1])';
   if (['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:'].includes(url.protocol)) return 'uses a scheme that is not allowed';
   // A native app's private-use scheme: reverse domain name, RFC 8252 §7.1.
-  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol) ? undefined : 'must be https, http on localhost, or an app scheme like com.example.app:/callback';
+  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol) ? undefined : 'must be https, http on 127.0.0.1, or an app scheme like com.example.app:/callback';
 }
 
 export const redirectUriSchema = z
