@@ -50,10 +50,19 @@ export function conflict(detail: string): HttpError {
   return new HttpError(409, detail);
 }
 
-/** A zod failure as a 400 with `fields`; unknown keys are named one by one. */
+/**
+ * A zod failure as a 400 with `fields`; unknown keys are named one by one. Field names come
+ * from the client (`?constructor=1`, `{"__proto__": 1}`), so they are collected in a Map, never
+ * looked up on a plain object (whose prototype answers `constructor`, `toString`, …), and turned
+ * into own properties by Object.fromEntries (which defines `__proto__` as an ordinary key).
+ */
 export function fromZodError(error: ZodError, detail?: string): HttpError {
-  const fields: FieldErrors = {};
-  const add = (name: string, message: string) => (fields[name] ??= []).push(message);
+  const byName = new Map<string, string[]>();
+  const add = (name: string, message: string) => {
+    const messages = byName.get(name);
+    if (messages) messages.push(message);
+    else byName.set(name, [message]);
+  };
   for (const issue of error.issues) {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
@@ -62,7 +71,7 @@ export function fromZodError(error: ZodError, detail?: string): HttpError {
       add(base || 'body', issue.message);
     }
   }
-  return validationFailed(fields, detail);
+  return validationFailed(Object.fromEntries(byName), detail);
 }
 
 // --- Translating what other code throws ---------------------------------------------------

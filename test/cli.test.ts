@@ -29,6 +29,14 @@ describe('usage', () => {
     expect(await cli('frobnicate')).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "frobnicate"') });
   });
 
+  it('exits 2 with usage for command names that are Object.prototype members', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const result = await cli(name);
+      expect(result).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining(`Unknown command "${name}"`) });
+      expect(result.stderr).toContain('Usage: seatshare <command>');
+    }
+  });
+
   it('prints usage on stdout and exits 0 for help', async () => {
     expect(await cli('help')).toMatchObject({ code: 0, stdout: expect.stringContaining('create-client --name') });
   });

@@ -1,5 +1,6 @@
 // The error model of SPEC §4 through the real middleware stack: every failure under /api is
 // the error object with the right status, whatever raised it.
+import { parse as parseQueryString } from 'node:querystring';
 import request from 'supertest';
 import pino from 'pino';
 import { z } from 'zod';
@@ -7,7 +8,7 @@ import type { Router } from 'express';
 import { createDatabase } from '../src/db';
 import { resource } from '../src/http/routes';
 import { parseInput } from '../src/http/validate';
-import { notFound } from '../src/errors';
+import { fromZodError, notFound } from '../src/errors';
 import { useTestDatabase } from './helpers/db';
 import { capturingLogger, testApp, testEndpoint } from './helpers/app';
 import { buildUser } from './factories';
@@ -177,6 +178,22 @@ describe('content negotiation and bodies', () => {
   it('400 with a field for a body that is not an object', async () => {
     const res = await request(app()).post('/api/v1/things').send([1, 2]).expect(400);
     expect(res.body.fields).toEqual({ body: [expect.any(String)] });
+  });
+
+  it('400 naming fields called like Object.prototype members, and no prototype is polluted', async () => {
+    // Raw JSON: a "__proto__" key in an object literal would set the prototype instead.
+    const body = '{"name": "x", "__proto__": {"polluted": true}, "constructor": 1, "toString": 2, "hasOwnProperty": 3}';
+    const res = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').send(body).expect(400);
+    expect(Object.keys(res.body.fields).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+    for (const messages of Object.values(res.body.fields)) expect(messages).toEqual(['is not a field that can be set here']);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    // A query string parses to an object without a prototype; the names are the client's all the same.
+    const query = z.strictObject({}).safeParse(parseQueryString('constructor=1&__proto__=2&valueOf=3'));
+    expect(fromZodError(query.error!).options.fields).toEqual({
+      constructor: ['is not a field that can be set here'],
+      ['__proto__']: ['is not a field that can be set here'], // computed: an own key, as in JSON
+      valueOf: ['is not a field that can be set here'],
+    });
   });
 });
 
