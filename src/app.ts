@@ -108,18 +108,18 @@ export function createApp(
   app.use(docsRoutes());
 
   // The authorization server's machine endpoints speak OAuth JSON, even when they fail.
-  const oauth = createOAuthServer(knex);
+  const oauth = createOAuthServer(knex, config);
   const protocol = Router();
   protocol.use(metadataRoutes(config.baseUrl));
   protocol.use(tokenRoutes(oauth, rateLimiters.tokenEndpoints));
-  protocol.use(revocationRoutes(knex, config.baseUrl, rateLimiters.tokenEndpoints));
+  protocol.use(revocationRoutes(knex, config, rateLimiters.tokenEndpoints));
   protocol.use(oauthErrorHandler);
   app.use(protocol);
 
-  const loginLimits = [rateLimiters.loginPerIp, rateLimiters.loginPerAccount];
+  const loginLimits = rateLimiters.failedLogins;
   const api = Router();
   api.use(markApiRequest, apiConventions);
-  mount(api, '', authenticateRoute(knex, loginLimits));
+  mount(api, '', authenticateRoute(knex, [...loginLimits, rateLimiters.tokenMint]));
   options.mountApiRoutes?.(api);
   mount(api, '/v1', apiV1Routes(knex, config, [apiAuthentication(knex), rateLimiters.apiPerToken]));
   mount(api, '', openApiRoutes(config, () => registeredRoutes(api)));
@@ -131,7 +131,7 @@ export function createApp(
   pages.use(sessionMiddleware(config, createSessionStore(knex)));
   pages.use(passport.session());
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }));
-  pages.use(authPages(knex, loginLimits));
+  pages.use(authPages(knex, loginLimits, rateLimiters.signup));
   pages.use(authorizationRoutes(knex, oauth, config));
   pages.use(developerPages(knex));
   pages.use(accountPages(knex));

@@ -1,6 +1,11 @@
-// Rate limits (SPEC §4): failed logins per account and per IP, successful ones free; the API per token;
+// Rate limits (SPEC §4): failed logins at most 10 per account from one IP, 100 per account from
+// all IPs, 100 per IP (successes do not count); the token endpoints per IP; the API per token;
 // 429 with Retry-After and RateLimit-* headers, in each endpoint's dialect.
+// The IP is varied with X-Forwarded-For under TRUST_PROXY, as behind a proxy.
+// Minting and sign-ups: rate-limits-mint-signup.test.ts; with workers: rate-limits-cluster.test.ts;
+// with Redis: rate-limits-redis.test.ts.
 import request from 'supertest';
+import type { Express } from 'express';
 import { useTestDatabase } from './helpers/db';
 import { testApp, testConfig } from './helpers/app';
 import { browser, csrfFrom } from './helpers/browser';
@@ -9,33 +14,83 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { ipKey } from '../src/http/rate-limits';
 
 const db = useTestDatabase();
-const limited = (env: NodeJS.ProcessEnv) => testApp(db.db, { config: testConfig(env) });
+const limited = (env: NodeJS.ProcessEnv = {}) => testApp(db.db, { config: testConfig({ TRUST_PROXY: 'true', ...env }) });
 
-describe('login limits', () => {
-  it('blocks an account after N failed logins, whatever the IP, and counts no successes', async () => {
+const STRANGER = '203.0.113.66';
+const OWNER = '198.51.100.7';
+
+function authenticate(app: Express, username: string, password: string, ip: string) {
+  return request(app).post('/api/authenticate/').set('X-Forwarded-For', ip).send({ username, password });
+}
+
+/** The login form, as a browser at `ip` submits it. */
+async function formLogin(app: Express, email: string, password: string, ip: string) {
+  const b = browser(app);
+  const page = await b.agent.get('/login').expect(200);
+  return b.agent.post('/login').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrfFrom(page.text), email, password });
+}
+
+describe('failed logins per account from one IP', () => {
+  it('allows ten wrong passwords for an account from one IP and refuses the eleventh, even a right one', async () => {
     const user = await buildUser(db.knex);
-    const app = limited({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3' });
-    const api = (password: string) => request(app).post('/api/authenticate/').send({ username: user.email, password });
-    for (let i = 0; i < 5; i += 1) await api(FACTORY_PASSWORD).expect(200); // successes do not count
-    for (let i = 0; i < 3; i += 1) await api('wrong').expect(400);
-    const blocked = await api(FACTORY_PASSWORD).expect(429);
+    const app = limited();
+    for (let i = 0; i < 10; i += 1) await authenticate(app, user.email, 'wrong', STRANGER).expect(400);
+    const blocked = await authenticate(app, user.email, FACTORY_PASSWORD, STRANGER).expect(429);
     expect(blocked.body).toMatchObject({ code: 429, error: 'Too Many Requests' });
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-    expect(blocked.headers['ratelimit-limit']).toBe('3');
-
-    const b = browser(app); // the login form shares the account's counter
-    const page = await b.agent.get('/login');
-    const form = await b.agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email.toUpperCase(), password: FACTORY_PASSWORD });
-    expect(form.status).toBe(429);
-
-    const other = await buildUser(db.knex); // other accounts are not affected
-    await request(app).post('/api/authenticate/').send({ username: other.email, password: FACTORY_PASSWORD }).expect(200);
+    expect(blocked.headers['ratelimit-limit']).toBe('10');
+    // The login form shares the counter (the email in another case is the same account).
+    expect((await formLogin(app, user.email.toUpperCase(), FACTORY_PASSWORD, STRANGER)).status).toBe(429);
   });
 
-  it('blocks an IP after N failed logins across accounts', async () => {
-    const app = limited({ RATE_LIMIT_LOGIN_PER_IP: '2' });
-    for (const name of ['a', 'b']) await request(app).post('/api/authenticate/').send({ username: `${name}@example.com`, password: 'x' }).expect(400);
-    await request(app).post('/api/authenticate/').send({ username: 'c@example.com', password: 'x' }).expect(429);
+  it("does not let a stranger's wrong passwords from another IP lock the owner out", async () => {
+    const owner = await buildUser(db.knex);
+    const app = limited();
+    for (let i = 0; i < 10; i += 1) await authenticate(app, owner.email, 'guess', STRANGER).expect(400);
+    // The stranger goes on guessing; each is refused, and none adds to the account's counter.
+    for (let i = 0; i < 30; i += 1) await authenticate(app, owner.email, 'guess', STRANGER).expect(429);
+    await authenticate(app, owner.email, FACTORY_PASSWORD, OWNER).expect(200);
+    expect((await formLogin(app, owner.email, FACTORY_PASSWORD, OWNER)).status).toBe(303);
+  });
+
+  it('counts no successful logins', async () => {
+    const user = await buildUser(db.knex);
+    const app = limited();
+    for (let i = 0; i < 9; i += 1) {
+      await authenticate(app, user.email, 'wrong', OWNER).expect(400);
+      expect((await formLogin(app, user.email, FACTORY_PASSWORD, OWNER)).status).toBe(303);
+    }
+    await authenticate(app, user.email, 'wrong', OWNER).expect(400); // the tenth failure
+    await authenticate(app, user.email, FACTORY_PASSWORD, OWNER).expect(429);
+  });
+});
+
+describe('failed logins per account from all IPs, and per IP', () => {
+  it('refuses the 101st failed login for an account from all IPs, from any IP', async () => {
+    const user = await buildUser(db.knex);
+    const app = limited();
+    for (let ip = 1; ip <= 10; ip += 1) {
+      for (let i = 0; i < 10; i += 1) await authenticate(app, user.email, 'wrong', `192.0.2.${ip}`).expect(400);
+    }
+    const blocked = await authenticate(app, user.email, FACTORY_PASSWORD, OWNER).expect(429);
+    expect(blocked.headers['ratelimit-limit']).toBe('100');
+    await authenticate(app, (await buildUser(db.knex)).email, FACTORY_PASSWORD, OWNER).expect(200); // other accounts go on
+  });
+
+  it('refuses the 101st failed login from one IP, whatever the account', async () => {
+    const user = await buildUser(db.knex);
+    const app = limited();
+    for (let i = 0; i < 100; i += 1) await authenticate(app, `nobody-${i}@example.com`, 'wrong', STRANGER).expect(400);
+    const blocked = await authenticate(app, user.email, FACTORY_PASSWORD, STRANGER).expect(429);
+    expect(blocked.headers['ratelimit-limit']).toBe('100');
+    await authenticate(app, user.email, FACTORY_PASSWORD, OWNER).expect(200); // other IPs go on
+  });
+
+  it('takes its thresholds from the settings', async () => {
+    const user = await buildUser(db.knex);
+    const app = limited({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3' });
+    for (const ip of [STRANGER, OWNER, '192.0.2.1']) await authenticate(app, user.email, 'wrong', ip).expect(400);
+    await authenticate(app, user.email, FACTORY_PASSWORD, '192.0.2.2').expect(429);
   });
 });
 

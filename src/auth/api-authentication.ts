@@ -26,17 +26,32 @@ declare global {
 
 const REALM = 'Bearer realm="seatshare"';
 const LAST_USED_PRECISION_MS = 60_000; // personal tokens' "last used", at most one write a minute
+export const MAX_AUTHORIZATION_BYTES = 4096;
 
 function unauthorized(detail: string, tokenGiven: boolean): HttpError {
   const challenge = tokenGiven ? `${REALM}, error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` : REALM;
   return new HttpError(401, detail, { headers: { 'WWW-Authenticate': challenge } });
 }
 
-/** `Bearer abc`, `bearer abc;`, `Token abc` → scheme and credential; undefined when unparseable. */
+/**
+ * `Bearer abc`, `bearer abc;`, `Token abc` → scheme and credential; undefined when unparseable.
+ * The accepted forms are exactly `^\s*(bearer|token)\s+([^\s;]+)\s*;?\s*$`/i, but that regex
+ * backtracks quadratically on trailing whitespace (`\s*;?\s*` splits n spaces n² ways before
+ * failing: 16 000 spaces held the event loop ~250 ms, unauthenticated). So it is scanned in
+ * steps that each pass over the string once: trim (the same whitespace as `\s`), one optional
+ * `;`, the first whitespace, single-character searches.
+ */
 export function parseAuthorization(header: string): { scheme: 'bearer' | 'token'; credential: string } | undefined {
-  const match = /^\s*(bearer|token)\s+([^\s;]+)\s*;?\s*$/i.exec(header);
-  if (!match) return undefined;
-  return { scheme: match[1]!.toLowerCase() as 'bearer' | 'token', credential: match[2]! };
+  let rest = header.trim();
+  if (rest.endsWith(';')) rest = rest.slice(0, -1).trimEnd();
+  const gap = rest.search(/\s/);
+  if (gap < 0) return undefined;
+  const scheme = rest.slice(0, gap);
+  // A regex rather than toLowerCase(), which would also map the Kelvin sign to "k" ("To\u212Aen").
+  if (!/^(?:bearer|token)$/i.test(scheme)) return undefined;
+  const credential = rest.slice(gap).trimStart();
+  if (credential === '' || /[\s;]/.test(credential)) return undefined;
+  return { scheme: scheme.toLowerCase() as 'bearer' | 'token', credential };
 }
 
 async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string): Promise<ApiCaller | undefined> {
@@ -50,7 +65,11 @@ async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string
   }
   const row = await selectFirstPrepared<{ id: string; user_id: string; scope: string[]; last_used_at: Date | null }>(
     knex,
-    knex('personal_tokens').where({ token_hash: digest }).select('id', 'user_id', 'scope', 'last_used_at'),
+    // An expired token is as unknown as a wrong one (401 invalid_token); null never expires.
+    knex('personal_tokens')
+      .where({ token_hash: digest })
+      .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now()))
+      .select('id', 'user_id', 'scope', 'last_used_at'),
   );
   if (!row) return undefined;
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
@@ -67,6 +86,9 @@ export function apiAuthentication(knex: Knex): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
     if (!header) throw unauthorized('Authentication is required: send Authorization: Bearer <token> or Token <token>.', false);
+    // Refused unparsed: no credential of ours comes near 4 kB. Node reads header values as
+    // latin1, one character per byte, so the length is the size on the wire.
+    if (header.length > MAX_AUTHORIZATION_BYTES) throw unauthorized('The Authorization header is larger than 4 kB.', true);
     const parsed = parseAuthorization(header);
     if (!parsed) throw unauthorized('The Authorization header is not a Bearer or Token credential.', true);
     const caller = await lookUp(knex, parsed.scheme, parsed.credential);

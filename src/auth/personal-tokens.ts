@@ -1,4 +1,5 @@
-// Personal API tokens (`Authorization: Token …`): shown once, kept as a SHA-256 digest.
+// Personal API tokens (`Authorization: Token …`): shown once, kept as a SHA-256 digest, with
+// an optional expiry (null: never), which API authentication checks in its lookup.
 import type { Knex } from 'knex';
 import { generateToken, hashToken } from '../security/tokens';
 
@@ -9,18 +10,30 @@ export interface PersonalTokenRow {
   scope: string[];
   created_at: Date;
   last_used_at: Date | null;
+  expires_at: Date | null;
 }
 
-export async function createPersonalToken(knex: Knex, userId: string, input: { name: string; scope: string[] }): Promise<{ row: PersonalTokenRow; token: string }> {
+const COLUMNS = ['id', 'user_id', 'name', 'scope', 'created_at', 'last_used_at', 'expires_at'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The lifetimes /account/tokens offers, in days (null: no expiry), as GitHub does. */
+export const TOKEN_LIFETIME_CHOICES = [7, 30, 60, 90, null] as const;
+
+export async function createPersonalToken(
+  knex: Knex,
+  userId: string,
+  input: { name: string; scope: string[]; expiresInDays?: number | null },
+): Promise<{ row: PersonalTokenRow; token: string }> {
   const token = generateToken('personal');
+  const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * DAY_MS) : null;
   const [row] = await knex('personal_tokens')
-    .insert({ user_id: userId, name: input.name, scope: input.scope, token_hash: hashToken(token) })
-    .returning(['id', 'user_id', 'name', 'scope', 'created_at', 'last_used_at']);
+    .insert({ user_id: userId, name: input.name, scope: input.scope, token_hash: hashToken(token), expires_at: expiresAt })
+    .returning(COLUMNS);
   return { row: row as PersonalTokenRow, token };
 }
 
 export function listPersonalTokens(knex: Knex, userId: string): Promise<PersonalTokenRow[]> {
-  return knex('personal_tokens').where({ user_id: userId }).orderBy('created_at', 'desc').select('id', 'user_id', 'name', 'scope', 'created_at', 'last_used_at');
+  return knex('personal_tokens').where({ user_id: userId }).orderBy('created_at', 'desc').select(COLUMNS);
 }
 
 export function deletePersonalToken(knex: Knex, userId: string, id: string): Promise<number> {

@@ -1,15 +1,18 @@
 // /account/authorizations (revoke an app: its consent goes and its tokens for you are revoked)
-// and /account/tokens (personal API tokens, shown once).
+// and /account/tokens (personal API tokens, shown once, with an optional expiry).
 import { Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { revokeAuthorization } from '../oauth/store';
-import { createPersonalToken, deletePersonalToken, listPersonalTokens } from '../auth/personal-tokens';
+import { TOKEN_LIFETIME_CHOICES, createPersonalToken, deletePersonalToken, listPersonalTokens } from '../auth/personal-tokens';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
 
 const tokenNameSchema = z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters');
+// The form's choices: a number of days, or "none" (the token does not expire).
+const LIFETIME_VALUES: string[] = TOKEN_LIFETIME_CHOICES.map((days) => (days === null ? 'none' : String(days)));
+const lifetimeSchema = z.string().refine((value) => LIFETIME_VALUES.includes(value), 'must be one of the offered choices');
 
 export function accountPages(knex: Knex): Router {
   const router = Router();
@@ -34,20 +37,32 @@ export function accountPages(knex: Knex): Router {
   });
 
   const showTokens = async (req: Parameters<typeof renderPage>[0], res: Parameters<typeof renderPage>[1], extra: Record<string, unknown> = {}, status = 200) =>
-    renderPage(req, res, 'account/tokens', { title: 'Personal API tokens', tokens: await listPersonalTokens(knex, req.user!.id), created: null, ...extra }, status);
+    renderPage(
+      req,
+      res,
+      'account/tokens',
+      { title: 'Personal API tokens', tokens: await listPersonalTokens(knex, req.user!.id), lifetimes: TOKEN_LIFETIME_CHOICES, now: new Date(), created: null, ...extra },
+      status,
+    );
 
   router.get('/account/tokens', async (req, res) => showTokens(req, res));
 
   router.post('/account/tokens', csrfProtection, async (req, res) => {
     const name = tokenNameSchema.safeParse(req.body.name);
-    if (!name.success) {
-      await showTokens(req, res, { fieldErrors: { name: name.error.issues.map((i) => i.message) }, error: 'Please name the token.' }, 400);
+    const lifetime = lifetimeSchema.safeParse(req.body.expires_in_days ?? '30');
+    if (!name.success || !lifetime.success) {
+      const fieldErrors = {
+        ...(name.success ? {} : { name: name.error.issues.map((i) => i.message) }),
+        ...(lifetime.success ? {} : { expires_in_days: lifetime.error.issues.map((i) => i.message) }),
+      };
+      await showTokens(req, res, { fieldErrors, error: name.success ? 'Please choose when the token expires.' : 'Please name the token.' }, 400);
       return;
     }
     const scopes = [req.body.scope].flat();
     const scope = scopes.includes('write') ? ['read', 'write'] : ['read'];
-    const { row, token } = await createPersonalToken(knex, req.user!.id, { name: name.data, scope });
-    await showTokens(req, res, { created: { name: row.name, token }, notice: 'Token created.' });
+    const expiresInDays = lifetime.data === 'none' ? null : Number(lifetime.data);
+    const { row, token } = await createPersonalToken(knex, req.user!.id, { name: name.data, scope, expiresInDays });
+    await showTokens(req, res, { created: { name: row.name, token, expiresAt: row.expires_at }, notice: 'Token created.' });
   });
 
   router.post('/account/tokens/:id/revoke', csrfProtection, async (req, res) => {

@@ -1,5 +1,6 @@
 // Sign-up, login and logout (SPEC §2). Login failures get one generic message; failed attempts
-// are rate-limited per account and per IP (src/http/rate-limits.ts): a 401 counts, a login not.
+// are rate-limited per account from one IP, per IP and per account (src/http/rate-limits.ts):
+// a 401 counts, a login not. Sign-ups are limited per IP: every submission counts.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { checkCredentials } from '../auth/passport';
 import { csrfProtection } from './csrf';
 import { renderPage, safeReturnTo } from './render';
 
-export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
+export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLimiter: RequestHandler): Router {
   const router = Router();
 
   router.get('/', (req, res) => {
@@ -39,7 +40,7 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[]): Router {
     renderPage(req, res, 'signup', { title: 'Sign up', values: {}, returnTo: safeReturnTo(req.query.return_to) });
   });
 
-  router.post('/signup', csrfProtection, async (req, res, next) => {
+  router.post('/signup', csrfProtection, signupLimiter, async (req, res, next) => {
     const returnTo = safeReturnTo(req.body.return_to);
     const values = { email: req.body.email, first_name: req.body.first_name, last_name: req.body.last_name };
     const parsed = newUserSchema.safeParse({ ...values, password: req.body.password });
