@@ -1,12 +1,16 @@
 // The model @node-oauth/oauth2-server calls. The library runs the grants; this file adds what
 // it lacks (../shared/notes/oauth-library.md §2.5): public clients never authenticate with a
 // secret and confidential ones always do, a code is spent by the very statement that reads it
-// and a replay revokes what the code issued, and a rotated refresh token presented again revokes its whole family.
+// and a replay revokes the family it started, a refresh token is spent and its successor stored
+// by one statement, and a rotated refresh token presented again revokes its whole family.
+//
+// The authorization_code grant runs in one transaction (server.ts builds this model over it
+// for each exchange): spending the code and storing its tokens commit together.
 //
 // The `user` object the library carries from getAuthorizationCode / getRefreshToken into
-// saveToken is how a new token learns its code and its family.
+// saveToken is how a new token learns its code or the refresh token it replaces.
 import type { Knex } from 'knex';
-import type { AuthorizationCodeModel, RefreshTokenModel } from '@node-oauth/oauth2-server';
+import { InvalidGrantError, type AuthorizationCodeModel, type RefreshTokenModel } from '@node-oauth/oauth2-server';
 import { generateToken } from '../security/tokens';
 import * as store from './store';
 import type { ClientRow } from './clients';
@@ -14,10 +18,15 @@ import { redirectUriMatches } from './redirect-uris';
 
 export interface OAuthUser {
   id: string;
-  /** Set when the token is issued from a code (replay revokes it). */
+  /** Set when the token is issued from a code (a new family; replay revokes it). */
   authorizationCodeId?: string;
-  /** Set when the token replaces a refreshed one (same family). */
-  familyId?: string;
+  /** Set when the token replaces a refreshed one: the row spent by the rotation, and its family. */
+  refreshed?: { tokenId: string; familyId: string };
+}
+
+export interface ModelSettings {
+  /** REFRESH_FAMILY_MAX_DAYS: no refresh token of a family outlives its start by more. */
+  refreshFamilyMaxDays: number;
 }
 
 export interface OAuthClient {
@@ -44,7 +53,7 @@ export function toOAuthClient(row: ClientRow): OAuthClient {
   };
 }
 
-export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenModel {
+export function createModel(knex: Knex, settings: ModelSettings): AuthorizationCodeModel & RefreshTokenModel {
   return {
     generateAccessToken: async () => generateToken('access'),
     generateRefreshToken: async () => generateToken('refresh'),
@@ -85,8 +94,11 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
 
     /**
      * The first presentation of a code spends it, whatever follows (another client's, expired,
-     * a wrong redirect_uri or PKCE verifier): one UPDATE … RETURNING reads and spends it. A code
-     * presented again is a replay: what it issued is revoked (RFC 6749 §4.1.2).
+     * a wrong redirect_uri or PKCE verifier): one UPDATE … RETURNING reads and spends it, and the
+     * grant's transaction commits the spend even when the library then refuses. A code presented
+     * again is a replay: the family it started is revoked (RFC 6749 §4.1.2). A redemption racing
+     * the first waits on the code's row until the first has committed its tokens, so it finds
+     * them to revoke.
      */
     async getAuthorizationCode(code) {
       const row = await store.spendCode(knex, code);
@@ -114,17 +126,25 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
 
     async saveToken(token, client, user) {
       const u = user as OAuthUser;
-      await store.saveToken(
-        knex,
-        {
-          accessToken: token.accessToken,
-          accessTokenExpiresAt: token.accessTokenExpiresAt as Date,
-          refreshToken: token.refreshToken,
-          refreshTokenExpiresAt: token.refreshTokenExpiresAt,
-          scope: token.scope ?? [],
-        },
-        { clientId: client.id, userId: u.id, familyId: u.familyId, authorizationCodeId: u.authorizationCodeId },
-      );
+      const issued = {
+        accessToken: token.accessToken,
+        accessTokenExpiresAt: token.accessTokenExpiresAt as Date,
+        refreshToken: token.refreshToken,
+        refreshTokenExpiresAt: token.refreshTokenExpiresAt,
+        scope: token.scope ?? [],
+      };
+      if (u.refreshed) {
+        const { refreshToken, refreshTokenExpiresAt } = issued;
+        if (!refreshToken || !refreshTokenExpiresAt) throw new Error('A rotation must issue a refresh token.');
+        const rotated = await store.rotateRefreshToken(knex, u.refreshed.tokenId, { ...issued, refreshToken, refreshTokenExpiresAt }, settings.refreshFamilyMaxDays);
+        if (!rotated) {
+          // Spent (or revoked) since getRefreshToken read it: a concurrent use of one refresh token.
+          await store.revokeFamily(knex, u.refreshed.familyId);
+          throw new InvalidGrantError('Invalid grant: refresh token is invalid');
+        }
+      } else {
+        await store.saveToken(knex, issued, { clientId: client.id, userId: u.id, authorizationCodeId: u.authorizationCodeId }, settings.refreshFamilyMaxDays);
+      }
       return { ...token, client, user: { id: u.id } };
     },
 
@@ -134,6 +154,7 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
       return { accessToken, accessTokenExpiresAt: row.access_token_expires_at, scope: row.scope, client: { id: row.client_id, grants: [] }, user: { id: row.user_id } };
     },
 
+    /** A family past its absolute lifetime reads as expired: the library answers invalid_grant. */
     async getRefreshToken(refreshToken) {
       const row = await store.findTokenByRefreshToken(knex, refreshToken);
       if (!row || row.revoked_at) return false;
@@ -143,18 +164,20 @@ export function createModel(knex: Knex): AuthorizationCodeModel & RefreshTokenMo
       }
       return {
         refreshToken,
-        refreshTokenExpiresAt: row.refresh_token_expires_at ?? undefined,
+        refreshTokenExpiresAt: store.refreshTokenExpiresAt(row, settings.refreshFamilyMaxDays) ?? undefined,
         scope: row.scope,
         client: { id: row.client_id, grants: [] },
-        user: { id: row.user_id, familyId: row.family_id, tokenId: row.id } as OAuthUser,
+        user: { id: row.user_id, refreshed: { tokenId: row.id, familyId: row.family_id } } satisfies OAuthUser,
       };
     },
 
-    async revokeToken(token) {
-      const u = token.user as OAuthUser & { tokenId: string };
-      if (await store.rotateRefreshToken(knex, u.tokenId)) return true;
-      await store.revokeFamily(knex, u.familyId as string); // concurrent reuse
-      return false;
+    /**
+     * The library "revokes" before it checks the requested scope and stores the successor;
+     * spending here would burn the token on a refused scope, and leave a moment with the old
+     * token spent and no successor. saveToken spends it and stores the successor in one statement.
+     */
+    async revokeToken() {
+      return true;
     },
 
     async validateScope(_user, _client, scope) {

@@ -41,6 +41,23 @@ export const oauthErrorHandler: ErrorRequestHandler = (error, req, res, next) =>
   sendOAuthError(res, httpError.status, code, httpError.detail);
 };
 
+/**
+ * RFC 6749 §3.2: a parameter is sent at most once, and its value is a string. A repeated form
+ * field arrives as an array and JSON may carry anything; both are invalid_request here, before
+ * any of it reaches the library, a digest or SQL. Parameters not named are left out (§3.2:
+ * unrecognized parameters are ignored).
+ */
+export function oauthParameters<N extends string>(raw: Record<string, unknown>, names: readonly N[]): Partial<Record<N, string>> {
+  const params: Partial<Record<N, string>> = {};
+  for (const name of names) {
+    if (!Object.hasOwn(raw, name)) continue;
+    const value = raw[name];
+    if (typeof value !== 'string') throw new OAuthProtocolError('invalid_request', `The ${name} parameter must be sent once, as a string.`);
+    params[name] = value;
+  }
+  return params;
+}
+
 export interface ClientCredentials {
   clientId: string;
   clientSecret: string | undefined;
@@ -80,6 +97,9 @@ export function readClientCredentials(req: Request, body: Record<string, unknown
 export function requireClientCredentials(req: Request, body: Record<string, unknown>): ClientCredentials {
   const credentials = readClientCredentials(req, body);
   if (!credentials) throw new OAuthProtocolError('invalid_client', 'Client authentication is required.', 401);
+  // A client_id is VSCHARs (RFC 6749 Appendix A.1): anything else names no client, and a NUL
+  // would only reach the database to be refused there.
+  if (!/^[\x20-\x7E]+$/.test(credentials.clientId)) throw new OAuthProtocolError('invalid_client', 'Client authentication failed.', 401);
   return credentials;
 }
 

@@ -2,22 +2,26 @@
 // token it names are read in one statement; the client is authenticated before the token is used.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { OAuthProtocolError, authenticateClient, bodyOf, oauthBodyParsers, requireClientCredentials, sendOAuthJson } from './protocol';
-import { findClientWithToken, isAccessTokenActive, isRefreshTokenActive, revokeFamily, revokeToken } from './store';
+import type { Config } from '../config';
+import { OAuthProtocolError, authenticateClient, bodyOf, oauthBodyParsers, oauthParameters, requireClientCredentials, sendOAuthJson } from './protocol';
+import { findClientWithToken, isAccessTokenActive, isRefreshTokenActive, refreshTokenExpiresAt, revokeFamily, revokeToken } from './store';
+
+const PARAMETERS = ['token', 'token_type_hint', 'client_id', 'client_secret'] as const;
 
 /** The client, authenticated, and the token its request names (400 when none is named). */
 async function authenticatedLookup(knex: Knex, req: Parameters<RequestHandler>[0], allowPublic: boolean) {
-  const body = bodyOf(req);
+  const body = oauthParameters(bodyOf(req), PARAMETERS); // each once, as a string (RFC 6749 §3.2)
   const credentials = requireClientCredentials(req, body);
-  const token = typeof body.token === 'string' ? body.token : '';
+  const token = body.token ?? '';
   const found = await findClientWithToken(knex, credentials.clientId, token);
   const client = authenticateClient(found.client, credentials, allowPublic);
   if (token === '') throw new OAuthProtocolError('invalid_request', 'The token parameter is missing.');
   return { client, token: found.token };
 }
 
-export function revocationRoutes(knex: Knex, issuer: string, limiter: RequestHandler): Router {
+export function revocationRoutes(knex: Knex, config: Pick<Config, 'baseUrl' | 'refreshFamilyMaxDays'>, limiter: RequestHandler): Router {
   const router = Router();
+  const issuer = config.baseUrl;
 
   // 200 with {} whatever the token was (unknown, another client's, already revoked): RFC 7009 §2.2.
   router.post('/oauth/revoke', limiter, ...oauthBodyParsers, async (req, res) => {
@@ -34,12 +38,12 @@ export function revocationRoutes(knex: Knex, issuer: string, limiter: RequestHan
   // Confidential clients only, about their own tokens; anything else is {"active": false}.
   router.post('/oauth/introspect', limiter, ...oauthBodyParsers, async (req, res) => {
     const { client, token: row } = await authenticatedLookup(knex, req, false);
-    const active = !!row && row.client_id === client.id && (row.kind === 'access_token' ? isAccessTokenActive(row) : isRefreshTokenActive(row));
+    const active = !!row && row.client_id === client.id && (row.kind === 'access_token' ? isAccessTokenActive(row) : isRefreshTokenActive(row, config.refreshFamilyMaxDays));
     if (!active || !row) {
       sendOAuthJson(res, 200, { active: false });
       return;
     }
-    const expiresAt = row.kind === 'access_token' ? row.access_token_expires_at : (row.refresh_token_expires_at as Date);
+    const expiresAt = row.kind === 'access_token' ? row.access_token_expires_at : (refreshTokenExpiresAt(row, config.refreshFamilyMaxDays) as Date);
     sendOAuthJson(res, 200, {
       active: true,
       scope: row.scope.join(' '),

@@ -1,12 +1,61 @@
-// The @node-oauth/oauth2-server instance and its options (SPEC §3).
-import OAuth2Server from '@node-oauth/oauth2-server';
+// The @node-oauth/oauth2-server instance and its options (SPEC §3), with our authorization_code
+// grant: the library's, run in one transaction and answering a changed redirect_uri with
+// invalid_grant (RFC 6749 §5.2).
+import OAuth2Server, { InvalidGrantError, InvalidRequestError, OAuthError, ServerError } from '@node-oauth/oauth2-server';
 import type { Knex } from 'knex';
-import { createModel } from './model';
+import { createModel, type ModelSettings } from './model';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, CODE_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS } from './store';
 
-export function createOAuthServer(knex: Knex): OAuth2Server {
+interface CodeGrant extends OAuth2Server.AbstractGrantType {
+  model: unknown;
+  handle(request: OAuth2Server.Request, client: OAuth2Server.Client): Promise<OAuth2Server.Token>;
+  validateRedirectUri(request: OAuth2Server.Request, code: OAuth2Server.AuthorizationCode): void;
+}
+
+// The library exports AbstractGrantType only; its authorization_code grant (PKCE checked after the
+// code is spent, since 5.3) is the one to build on, registered through `extendedGrantTypes`.
+// `require`: the package ships no types for this file, so its shape is declared above.
+const LibraryCodeGrant = require('@node-oauth/oauth2-server/lib/grant-types/authorization-code-grant-type') as new (options: OAuth2Server.TokenOptions) => CodeGrant;
+
+/** A refusal the client must hear; anything else (server_error, a database error) undoes the transaction. */
+function isRefusal(error: unknown): error is OAuthError {
+  return error instanceof OAuthError && !(error instanceof ServerError);
+}
+
+function codeGrantType(knex: Knex, settings: ModelSettings) {
+  return class TransactionalCodeGrant extends LibraryCodeGrant {
+    /**
+     * SPEC §3: spending the code and storing its tokens are one transaction, so a replay racing
+     * this exchange (it waits on the code's row) finds the tokens to revoke. A refusal after the
+     * code was read (a wrong verifier or redirect_uri, another client's or expired code, a
+     * replay's revocations) is committed, then answered: the code stays spent.
+     */
+    override async handle(request: OAuth2Server.Request, client: OAuth2Server.Client): Promise<OAuth2Server.Token> {
+      const outcome = await knex.transaction(async (trx): Promise<{ token: OAuth2Server.Token } | { refusal: OAuthError }> => {
+        this.model = createModel(trx, settings);
+        try {
+          return { token: await super.handle(request, client) };
+        } catch (error) {
+          if (isRefusal(error)) return { refusal: error }; // committed
+          throw error; // rolled back
+        }
+      });
+      if ('refusal' in outcome) throw outcome.refusal;
+      return outcome.token;
+    }
+
+    /** RFC 6749 §4.1.3 and §5.2: the token request repeats the authorization request's redirect_uri exactly (a loopback port included). */
+    override validateRedirectUri(request: OAuth2Server.Request, code: OAuth2Server.AuthorizationCode): void {
+      const given: unknown = request.body.redirect_uri;
+      if (given === undefined || given === '') throw new InvalidRequestError('Missing parameter: `redirect_uri`');
+      if (given !== code.redirectUri) throw new InvalidGrantError('Invalid grant: `redirect_uri` differs from the one of the authorization request');
+    }
+  };
+}
+
+export function createOAuthServer(knex: Knex, settings: ModelSettings): OAuth2Server {
   return new OAuth2Server({
-    model: createModel(knex),
+    model: createModel(knex, settings),
     authorizationCodeLifetime: CODE_LIFETIME_SECONDS,
     accessTokenLifetime: ACCESS_TOKEN_LIFETIME_SECONDS,
     refreshTokenLifetime: REFRESH_TOKEN_LIFETIME_SECONDS,
@@ -16,5 +65,6 @@ export function createOAuthServer(knex: Knex): OAuth2Server {
     // that sends no secret, so this relaxes nothing for them.
     requireClientAuthentication: { refresh_token: false },
     enablePlainPKCE: false,
+    extendedGrantTypes: { authorization_code: codeGrantType(knex, settings) },
   } as OAuth2Server.ServerOptions);
 }

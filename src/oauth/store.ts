@@ -35,6 +35,8 @@ export interface TokenRow {
   refresh_used_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
+  /** When the family's first token was issued (copied on every rotation). */
+  family_started_at: Date;
 }
 
 export function findClientByClientId(knex: Knex, clientId: string): Promise<ClientRow | undefined> {
@@ -68,9 +70,13 @@ export async function spendCode(knex: Knex, code: string): Promise<CodeRow | und
   return row as CodeRow | undefined;
 }
 
-/** RFC 6749 §4.1.2: a replayed code revokes every token issued from it. */
+/**
+ * RFC 6749 §4.1.2, SPEC §3: a replayed code revokes every token of the family it started —
+ * the row issued from the code and every row refreshing has added since (those carry only the
+ * family_id).
+ */
 export function revokeTokensOfCode(knex: Knex, codeId: string): Promise<number> {
-  return knex('oauth_tokens').where({ authorization_code_id: codeId }).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+  return revokeUntilNone(knex, (tokens) => tokens.whereIn('family_id', knex('oauth_tokens').select('family_id').where({ authorization_code_id: codeId })));
 }
 
 export interface IssuedToken {
@@ -81,22 +87,57 @@ export interface IssuedToken {
   scope: string[];
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** When a family that started at `startedAt` ends (REFRESH_FAMILY_MAX_DAYS later): no refresh token of it outlives that. */
+export function familyEndsAt(startedAt: Date, familyMaxDays: number): Date {
+  return new Date(startedAt.getTime() + familyMaxDays * DAY_MS);
+}
+
+/** The first tokens of a new family (the authorization_code grant). */
 export async function saveToken(
   knex: Knex,
   token: IssuedToken,
-  link: { clientId: string; userId: string; familyId?: string; authorizationCodeId?: string },
+  link: { clientId: string; userId: string; authorizationCodeId?: string },
+  familyMaxDays: number,
 ): Promise<void> {
+  const startedAt = new Date();
+  const familyEnd = familyEndsAt(startedAt, familyMaxDays);
   await knex('oauth_tokens').insert({
-      access_token_hash: hashToken(token.accessToken),
-      access_token_expires_at: token.accessTokenExpiresAt,
-      refresh_token_hash: token.refreshToken ? hashToken(token.refreshToken) : null,
-      refresh_token_expires_at: token.refreshToken ? token.refreshTokenExpiresAt : null,
-      family_id: link.familyId ?? randomUUID(),
-      client_id: link.clientId,
-      user_id: link.userId,
-      scope: token.scope,
+    access_token_hash: hashToken(token.accessToken),
+    access_token_expires_at: token.accessTokenExpiresAt,
+    refresh_token_hash: token.refreshToken ? hashToken(token.refreshToken) : null,
+    refresh_token_expires_at: token.refreshToken && token.refreshTokenExpiresAt ? new Date(Math.min(token.refreshTokenExpiresAt.getTime(), familyEnd.getTime())) : null,
+    family_id: randomUUID(),
+    family_started_at: startedAt,
+    client_id: link.clientId,
+    user_id: link.userId,
+    scope: token.scope,
     authorization_code_id: link.authorizationCodeId ?? null,
   });
+}
+
+/**
+ * Rotation (SPEC §3): spends a refresh token and stores its successor in the family in ONE
+ * statement, so nobody can see the one without the other — a revocation of the family that
+ * waited on the spent row's lock finds the successor in its next pass (revokeUntilNone). The
+ * successor's refresh token never outlives the family. False when the token was spent or
+ * revoked meanwhile: nothing was stored.
+ */
+export async function rotateRefreshToken(knex: Knex, spentTokenId: string, token: IssuedToken & { refreshToken: string; refreshTokenExpiresAt: Date }, familyMaxDays: number): Promise<boolean> {
+  const result = await knex.raw(
+    `with spent as (
+       update oauth_tokens set refresh_used_at = now()
+        where id = ? and refresh_used_at is null and revoked_at is null
+       returning family_id, family_started_at, client_id, user_id
+     )
+     insert into oauth_tokens (access_token_hash, access_token_expires_at, refresh_token_hash, refresh_token_expires_at, family_id, family_started_at, client_id, user_id, scope)
+     select ?, ?, ?, least(?::timestamptz, family_started_at + make_interval(days => ?::int)), family_id, family_started_at, client_id, user_id, ?::text[]
+       from spent
+     returning id`,
+    [spentTokenId, hashToken(token.accessToken), token.accessTokenExpiresAt, hashToken(token.refreshToken), token.refreshTokenExpiresAt, familyMaxDays, token.scope],
+  );
+  return (result as { rows: unknown[] }).rows.length === 1;
 }
 
 export function findTokenByAccessToken(knex: Knex, accessToken: string): Promise<TokenRow | undefined> {
@@ -141,19 +182,25 @@ export async function findClientWithToken(knex: Knex, clientId: string, token: s
   return { client, token: { ...(tokenColumns as unknown as TokenRow & { client_public_id: string; email: string }), kind } };
 }
 
-/** Spends a refresh token; false when it was already spent or revoked. */
-export async function rotateRefreshToken(knex: Knex, tokenId: string): Promise<boolean> {
-  const count = await knex('oauth_tokens')
-    .where({ id: tokenId })
-    .whereNull('refresh_used_at')
-    .whereNull('revoked_at')
-    .update({ refresh_used_at: knex.fn.now() });
-  return count === 1;
+/**
+ * Revokes the token rows a filter selects, pass after pass until a pass finds none. One pass is
+ * not enough under concurrency: a rotation in flight holds its spent row's lock and inserts the
+ * successor, which a pass that started before it committed cannot see (its snapshot is older)
+ * although it waited on that lock. The next pass starts after that commit and sees it; a
+ * rotation that comes later finds its row revoked and stores nothing. Usually two statements.
+ */
+async function revokeUntilNone(knex: Knex, filter: (tokens: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const revoked: number = await filter(knex('oauth_tokens')).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+    total += revoked;
+    if (revoked === 0) return total;
+  }
 }
 
 /** RFC 9700 §4.14.2: reuse of a rotated refresh token revokes every token of its family. */
 export function revokeFamily(knex: Knex, familyId: string): Promise<number> {
-  return knex('oauth_tokens').where({ family_id: familyId }).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+  return revokeUntilNone(knex, (tokens) => tokens.where({ family_id: familyId }));
 }
 
 export function revokeToken(knex: Knex, tokenId: string): Promise<number> {
@@ -164,8 +211,16 @@ export function isAccessTokenActive(token: TokenRow, now = new Date()): boolean 
   return token.revoked_at === null && token.access_token_expires_at > now;
 }
 
-export function isRefreshTokenActive(token: TokenRow, now = new Date()): boolean {
-  return token.revoked_at === null && token.refresh_used_at === null && token.refresh_token_expires_at !== null && token.refresh_token_expires_at > now;
+/** When a refresh token stops working: its own expiry or its family's end, whichever is first. */
+export function refreshTokenExpiresAt(token: Pick<TokenRow, 'refresh_token_expires_at' | 'family_started_at'>, familyMaxDays: number): Date | null {
+  if (token.refresh_token_expires_at === null) return null;
+  const familyEnd = familyEndsAt(token.family_started_at, familyMaxDays);
+  return token.refresh_token_expires_at < familyEnd ? token.refresh_token_expires_at : familyEnd;
+}
+
+export function isRefreshTokenActive(token: TokenRow, familyMaxDays: number, now = new Date()): boolean {
+  const expiresAt = refreshTokenExpiresAt(token, familyMaxDays);
+  return token.revoked_at === null && token.refresh_used_at === null && expiresAt !== null && expiresAt > now;
 }
 
 // --- Purging -----------------------------------------------------------------------------------
@@ -216,10 +271,16 @@ export async function saveConsent(knex: Knex, userId: string, clientId: string, 
   );
 }
 
-/** Revoking an app: its consent goes, and every token it holds for the user is revoked. */
+/**
+ * Revoking an app (SPEC §3): its consent goes, the codes it holds for the user and has not
+ * redeemed are spent (a later exchange is invalid_grant), and every token it holds for the user
+ * is revoked — in one transaction. The codes come first: spending waits on an exchange in flight
+ * (it holds the code's row), so the tokens that exchange stores are there for the revocation.
+ */
 export async function revokeAuthorization(knex: Knex, userId: string, clientId: string): Promise<void> {
   await knex.transaction(async (trx) => {
+    await trx('oauth_authorization_codes').where({ user_id: userId, client_id: clientId }).whereNull('consumed_at').update({ consumed_at: trx.fn.now() });
     await trx('oauth_consents').where({ user_id: userId, client_id: clientId }).del();
-    await trx('oauth_tokens').where({ user_id: userId, client_id: clientId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+    await revokeUntilNone(trx, (tokens) => tokens.where({ user_id: userId, client_id: clientId }));
   });
 }

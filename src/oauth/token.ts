@@ -1,20 +1,31 @@
 // POST /oauth/token (form or JSON) and the documented SeatShare GET form (confidential clients
-// only, with a Deprecation header). The library runs the grants; around it: credentials read
-// once (Basic percent-decoded, never both methods, never the query string of a POST), and the
-// reply in SPEC §3's shape.
+// only, with a Deprecation header). The library runs the grants; around it: every parameter a
+// single string (RFC 6749 §3.2), only the grants we offer, credentials read once (Basic
+// percent-decoded, never both methods, never the query string of a POST), and the reply in
+// SPEC §3's shape.
 import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
 import { Router, type Request, type Response } from 'express';
 import type { RequestHandler } from 'express';
-import { OAuthProtocolError, bodyOf, oauthBodyParsers, readClientCredentials, sendOAuthError, sendOAuthJson } from './protocol';
+import { OAuthProtocolError, bodyOf, oauthBodyParsers, oauthParameters, readClientCredentials, sendOAuthError, sendOAuthJson } from './protocol';
 
-async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: Record<string, unknown>): Promise<void> {
+/** Every parameter of the grants we offer; anything else is ignored, never handed on. */
+const TOKEN_PARAMETERS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'client_id', 'client_secret'] as const;
+type TokenParameters = Partial<Record<(typeof TOKEN_PARAMETERS)[number], string>>;
+
+/** RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is unsupported_grant_type for every client. */
+const GRANTS_OFFERED = new Set(['authorization_code', 'refresh_token']);
+
+async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: TokenParameters): Promise<void> {
+  if (params.grant_type && !GRANTS_OFFERED.has(params.grant_type)) {
+    throw new OAuthProtocolError('unsupported_grant_type', 'This server offers the authorization_code and refresh_token grants only.');
+  }
   const credentials = readClientCredentials(req, params);
-  const body: Record<string, unknown> = { ...params };
+  const body: Record<string, string> = { ...params };
   // The library insists on a form body (type-is also wants a length to believe there is one);
   // JSON bodies and the GET form are handed to it as the parsed form they are equivalent to.
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
-    'content-length': String(new URLSearchParams(body as Record<string, string>).toString().length),
+    'content-length': String(new URLSearchParams(body).toString().length),
   };
   if (credentials?.viaBasic) {
     // Hand the library plain Basic credentials (it does not percent-decode them).
@@ -53,17 +64,18 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
     if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
       throw new OAuthProtocolError('invalid_request', 'The body must be application/x-www-form-urlencoded or application/json.');
     }
-    await exchange(oauth, req, res, bodyOf(req));
+    await exchange(oauth, req, res, oauthParameters(bodyOf(req), TOKEN_PARAMETERS));
   });
 
   // The original SeatShare docs: GET /oauth/token?client_id&client_secret&code&grant_type&redirect_uri.
   router.get('/oauth/token', limiter, async (req, res) => {
     res.set('Deprecation', 'true');
     res.set('Link', '</.well-known/oauth-authorization-server>; rel="deprecation"');
-    if (typeof req.query.client_secret !== 'string' || req.headers.authorization) {
+    const params = oauthParameters(req.query as Record<string, unknown>, TOKEN_PARAMETERS);
+    if (params.client_secret === undefined || req.headers.authorization) {
       throw new OAuthProtocolError('invalid_request', 'The GET form of the token endpoint is for confidential clients with client_secret in the query; use POST.');
     }
-    await exchange(oauth, req, res, req.query as Record<string, unknown>);
+    await exchange(oauth, req, res, params);
   });
 
   return router;

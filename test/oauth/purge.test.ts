@@ -1,5 +1,7 @@
 // Purging expired codes and tokens (src/oauth/store.ts purgeExpired): what goes, what stays.
+import request from 'supertest';
 import { useTestDatabase } from '../helpers/db';
+import { testApp } from '../helpers/app';
 import { buildAuthorizationCode, buildClient, buildToken } from '../factories';
 import { purgeExpired } from '../../src/oauth/store';
 
@@ -46,5 +48,18 @@ describe('purgeExpired', () => {
     // The live token outlives its code; only its link is cleared.
     expect((await db.knex('oauth_tokens').where({ id: live.id }).first('authorization_code_id')).authorization_code_id).toBeNull();
     expect(await purgeExpired(db.knex, 2)).toEqual({ tokens: 0, codes: 0 });
+  });
+
+  it("keeps a family's start on its remaining rows: purging its first rows does not lengthen its life", async () => {
+    const client = await buildClient(db.knex);
+    const started = hoursAgo(91 * 24);
+    const first = await buildToken(db.knex, { client_id: client.id, family_started_at: started, created_at: started, access_token_expires_at: hoursAgo(60), refresh_token_expires_at: hoursAgo(26), refresh_used_at: hoursAgo(61) });
+    const last = await buildToken(db.knex, { client_id: client.id, family_id: first.family_id, family_started_at: started, user_id: first.user_id });
+    expect(await purgeExpired(db.knex)).toEqual({ tokens: 1, codes: 0 });
+    const res = await request(testApp(db.db))
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: last.refresh_token, client_id: client.client_id, client_secret: client.secret });
+    expect(res.body.error).toBe('invalid_grant');
   });
 });

@@ -114,10 +114,14 @@ describe('authorization_code grant', () => {
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).not.toBeNull();
   });
 
-  it('rejects a wrong redirect_uri', async () => {
+  it('rejects a wrong redirect_uri with invalid_grant (RFC 6749 §5.2), even one registered for the client, and it uses up the code', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: 'http://127.0.0.1:9999/other', code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_request');
+    const { client, pkce, code } = await codeFor({ redirect_uris: [CB, 'http://127.0.0.1:9999/other'] });
+    const fields = { grant_type: 'authorization_code', code: code.code, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret };
+    expectOAuthError(await exchange(app, { ...fields, redirect_uri: 'http://127.0.0.1:9999/other' }), 400, 'invalid_grant');
+    expectOAuthError(await exchange(app, { ...fields, redirect_uri: CB }), 400, 'invalid_grant');
+    const missing = await codeFor();
+    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: missing.code.code, code_verifier: missing.pkce.verifier, client_id: missing.client.client_id, client_secret: missing.client.secret }), 400, 'invalid_request');
   });
 
   it('rejects a missing PKCE verifier and a wrong one, and a wrong one uses up the code', async () => {
@@ -174,11 +178,12 @@ describe('client authentication', () => {
     expectOAuthError(await request(app).post('/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'), 400, 'invalid_request');
   });
 
-  it('rejects an unknown grant type, and the password grant for every client', async () => {
+  it('answers unsupported_grant_type to every grant the server does not offer (RFC 6749 §5.2)', async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
-    expectOAuthError(await exchange(app, { grant_type: 'urn:example:nonsense', client_id: client.client_id, client_secret: client.secret }), 400, 'unsupported_grant_type');
-    expectOAuthError(await exchange(app, { grant_type: 'password', username: 'a', password: 'b', client_id: client.client_id, client_secret: client.secret }), 400, 'unauthorized_client');
+    for (const grant_type of ['password', 'client_credentials', 'implicit', 'token', 'urn:example:nonsense']) {
+      expectOAuthError(await exchange(app, { grant_type, username: 'a', password: 'b', client_id: client.client_id, client_secret: client.secret }), 400, 'unsupported_grant_type');
+    }
   });
 });
 

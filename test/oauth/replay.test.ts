@@ -1,0 +1,142 @@
+// Replay and reuse (SPEC §3, RFC 6749 §4.1.2, RFC 9700 §4.14.2): a replayed code revokes the
+// whole family it started, refreshed tokens included; and neither a replay nor a refresh-token
+// reuse can miss the tokens of an exchange or rotation it races.
+import request from 'supertest';
+import { useTestDatabase } from '../helpers/db';
+import { testApp } from '../helpers/app';
+import { pkcePair } from '../helpers/browser';
+import { buildAuthorizationCode, buildClient, buildToken, buildUser } from '../factories';
+import { hashToken } from '../../src/security/tokens';
+
+const db = useTestDatabase();
+const CB = 'http://127.0.0.1:9999/cb';
+
+type App = ReturnType<typeof testApp>;
+type Client = Awaited<ReturnType<typeof buildClient>>;
+
+async function codeFor() {
+  const client = await buildClient(db.knex);
+  const user = await buildUser(db.knex);
+  const pkce = pkcePair();
+  const code = await buildAuthorizationCode(db.knex, { client_id: client.id, user_id: user.id, code_challenge: pkce.challenge, code_challenge_method: 'S256' });
+  const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret! };
+  return { client, user, fields };
+}
+
+const post = (app: App, fields: Record<string, string>) => request(app).post('/oauth/token').type('form').send(fields);
+const refresh = (app: App, client: Client, refresh_token: string) =>
+  post(app, { grant_type: 'refresh_token', refresh_token, client_id: client.client_id, client_secret: client.secret! });
+
+/** Whether an access token still opens the API, and what introspection says of it. */
+async function accessTokenState(app: App, client: Client, accessToken: string) {
+  const api = await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${accessToken}`);
+  const introspection = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: accessToken });
+  return { api: api.status, active: introspection.body.active as boolean };
+}
+
+const revoked = { api: 401, active: false };
+
+describe('a replayed code', () => {
+  it('rejects a reused code and revokes its tokens, including refreshed ones', async () => {
+    const app = testApp(db.db);
+    const { client, fields } = await codeFor();
+    const issued = (await post(app, fields).expect(200)).body;
+    const refreshed = (await refresh(app, client, issued.refresh_token).expect(200)).body;
+    expect(await accessTokenState(app, client, refreshed.access_token)).toEqual({ api: 200, active: true });
+
+    const replay = await post(app, fields).expect(400);
+    expect(replay.body.error).toBe('invalid_grant');
+    expect(await accessTokenState(app, client, issued.access_token)).toEqual(revoked);
+    expect(await accessTokenState(app, client, refreshed.access_token)).toEqual(revoked);
+    expect((await refresh(app, client, refreshed.refresh_token).expect(400)).body.error).toBe('invalid_grant');
+  });
+
+  it('leaves the tokens of other codes alone', async () => {
+    const app = testApp(db.db);
+    const mine = await codeFor();
+    const other = await codeFor();
+    await post(app, mine.fields).expect(200);
+    const theirs = (await post(app, other.fields).expect(200)).body;
+    await post(app, mine.fields).expect(400);
+    expect(await accessTokenState(app, other.client, theirs.access_token)).toEqual({ api: 200, active: true });
+  });
+});
+
+// Races need two connections: PGlite has one, so these run in the PostgreSQL pass. Each proves
+// its race happened: the racers are seen waiting on each other's locks in pg_locks.
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+onPostgres('races (PostgreSQL)', () => {
+  /** Resolves once `count` sessions of this database wait for a lock, or `gaveUp()` (a racer answered without waiting). */
+  async function lockWaiters(count: number, gaveUp: () => boolean = () => false): Promise<void> {
+    for (let polls = 0; polls < 1000; polls++) {
+      const { rows } = await db.knex.raw(
+        `select count(distinct l.pid)::int as waiting from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where not l.granted and a.datname = current_database()`,
+      );
+      if (rows[0].waiting >= count || gaveUp()) return;
+      await new Promise((resolve) => setTimeout(resolve, 10)); // polling an observed state, not timing a race
+    }
+    throw new Error(`fewer than ${count} sessions ever waited for a lock`);
+  }
+
+  /**
+   * Holds the user's row (FOR UPDATE) in another transaction. Storing a token checks its user's
+   * key (FOR KEY SHARE), so a racer that has spent its code or refresh token stops right there,
+   * before its tokens are stored, until `release()`.
+   */
+  async function holdUser(userId: string) {
+    const holder = await db.knex.transaction();
+    await holder('users').where({ id: userId }).forUpdate().first('id');
+    return { release: () => holder.commit() };
+  }
+
+  function started(test: request.Test) {
+    const state = { done: false, response: undefined as unknown as Promise<request.Response> };
+    state.response = test.then((res) => {
+      state.done = true;
+      return res;
+    });
+    return state;
+  }
+
+  it('a replay racing the exchange waits for it, then revokes the tokens it stored', async () => {
+    const app = testApp(db.db);
+    const { client, user, fields } = await codeFor();
+    const held = await holdUser(user.id);
+    const winner = started(post(app, fields));
+    await lockWaiters(1); // the winner has spent the code and waits to store its tokens
+    const replay = started(post(app, fields));
+    // One transaction: the replay waits on the code's row. Without it, it would answer now,
+    // having revoked nothing, and the winner's tokens would be stored after.
+    await lockWaiters(2, () => replay.done);
+    await held.release();
+    const [won, replayed] = await Promise.all([winner.response, replay.response]);
+    expect(won.status).toBe(200);
+    expect(replayed.body.error).toBe('invalid_grant');
+    expect(await accessTokenState(app, client, won.body.access_token)).toEqual(revoked);
+  });
+
+  it('reuse of a rotated refresh token racing the next rotation revokes the successor too', async () => {
+    const app = testApp(db.db);
+    const client = await buildClient(db.knex);
+    const user = await buildUser(db.knex);
+    const first = await buildToken(db.knex, { client_id: client.id, user_id: user.id });
+    const second = (await refresh(app, client, first.refresh_token).expect(200)).body;
+
+    const held = await holdUser(user.id);
+    const rotation = started(refresh(app, client, second.refresh_token));
+    await lockWaiters(1); // the rotation has spent the second refresh token and waits to store the third
+    const reuse = started(refresh(app, client, first.refresh_token));
+    // The reuse revokes the family and waits on the second token's row, which the rotation holds.
+    await lockWaiters(2, () => reuse.done);
+    await held.release();
+    const [rotated, reused] = await Promise.all([rotation.response, reuse.response]);
+    expect(reused.body.error).toBe('invalid_grant');
+    expect(rotated.status).toBe(200);
+    expect(await accessTokenState(app, client, rotated.body.access_token)).toEqual(revoked);
+    const family = await db.knex('oauth_tokens').where({ family_id: first.family_id }).select('refresh_token_hash', 'revoked_at');
+    expect(family).toHaveLength(3);
+    expect(family.filter((row: { revoked_at: Date | null }) => row.revoked_at === null)).toEqual([]);
+    expect(family.map((row: { refresh_token_hash: string }) => row.refresh_token_hash)).toContain(hashToken(rotated.body.refresh_token));
+  });
+});
