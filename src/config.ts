@@ -45,6 +45,9 @@ const environmentSchema = z
     // Worker processes (node:cluster) on PostgreSQL; the embedded database has one process.
     WEB_CONCURRENCY: integer(1, 64).optional(),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+    // After SIGTERM, how long to keep accepting (not ready, `Connection: close`) before the
+    // listener closes: at least the load balancer's time to notice /readyz (SPEC §1).
+    SHUTDOWN_DRAIN_MS: integer(0, 600_000).default(5_000),
     RATE_LIMIT_WINDOW_MINUTES: integer(1, 24 * 60).default(15),
     // Failed logins in a window (SPEC §4): per account from one IP, per account from all IPs
     // (high enough that a stranger cannot lock the owner out), per IP.
@@ -100,6 +103,8 @@ export interface Config {
   /** Worker processes: WEB_CONCURRENCY, else one per core on PostgreSQL, one on the embedded database. */
   webConcurrency: number;
   shutdownTimeoutMs: number;
+  /** SIGTERM: time to keep serving, not ready, before the listener closes. */
+  shutdownDrainMs: number;
   /** Absolute lifetime of a refresh-token family, in days. */
   refreshFamilyMaxDays: number;
   rateLimits: {
@@ -180,6 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dbPoolMax: env.DB_POOL_MAX ?? Math.max(2, Math.ceil((2 * cores) / webConcurrency)),
     webConcurrency,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     refreshFamilyMaxDays: env.REFRESH_FAMILY_MAX_DAYS,
     rateLimits: {
       windowMinutes: env.RATE_LIMIT_WINDOW_MINUTES,

@@ -1,20 +1,28 @@
 // `npm start`: validate settings, open and migrate the database, serve, and shut down
-// gracefully on SIGTERM/SIGINT. On PostgreSQL with WEB_CONCURRENCY > 1 (default: one per core)
-// the first process migrates, then forks that many workers sharing the port (node:cluster);
-// instances are stateless, so workers are just more instances.
+// gracefully on SIGTERM/SIGINT (SPEC §1). On PostgreSQL with WEB_CONCURRENCY > 1 (default: one
+// per core) the first process migrates, listens, and deals the connections to that many worker
+// processes (src/http/cluster.ts); instances are stateless, so workers are just more instances.
+//
+// Shutdown: SIGTERM (an orchestrator, a load balancer in front) drains first — /readyz 503,
+// every response `Connection: close`, connections still accepted — for SHUTDOWN_DRAIN_MS, then
+// stops accepting and finishes what is in flight. SIGINT (a person at a terminal) skips the drain.
 import cluster from 'node:cluster';
+import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase, migrateToLatest } from './db';
 import { DataDirInUseError } from './db/data-dir-lock';
 import { createLogger, type Logger } from './logger';
 import { createShutdownController } from './http/shutdown';
-import { createRateLimiters } from './http/rate-limits';
-import { createSessionStore } from './web/session';
-import { purgeExpired } from './oauth/store';
+import { reportReady, serveFromPrimary, startWorkers } from './http/cluster';
+import { createRateLimiters, serveWorkersRateLimitCounters } from './http/rate-limits';
+import { startBackgroundWork } from './background';
 
 const SHUTDOWN_GRACE_MS = 1000;
-const PRUNE_INTERVAL_MS = 15 * 60 * 1000;
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+const drainMsFor = (signal: NodeJS.Signals, config: Config) => (signal === 'SIGTERM' ? config.shutdownDrainMs : 0);
 
 async function primary(config: Config, logger: Logger): Promise<void> {
   const db = createDatabase(config, { logger, poolMax: 1 });
@@ -22,25 +30,9 @@ async function primary(config: Config, logger: Logger): Promise<void> {
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   await db.close();
 
-  let stopping = false;
-  for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    // A worker that dies is replaced; the others keep serving meanwhile.
-    logger.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting another');
-    cluster.fork();
-  });
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, workers: config.webConcurrency }, 'shutting down the workers');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  serveWorkersRateLimitCounters(config); // without Redis, the workers count in the primary
+  const workers = await startWorkers({ port: config.port, count: config.webConcurrency, logger });
+  for (const signal of STOP_SIGNALS) process.on(signal, () => workers.stop(signal, drainMsFor(signal, config)));
 }
 
 async function main(): Promise<void> {
@@ -58,39 +50,54 @@ async function main(): Promise<void> {
   const shutdown = createShutdownController();
   const rateLimiters = createRateLimiters(config);
   const app = createApp({ config, db, logger, shutdown, rateLimiters });
-  // Expired sessions, codes and tokens are deleted now and then (any instance may do it; the
-  // deletes are idempotent).
-  const sessions = createSessionStore(db.knex);
-  const pruning = setInterval(() => {
-    sessions.prune().catch((error: unknown) => logger.warn({ err: error }, 'session pruning failed'));
-    purgeExpired(db.knex).catch((error: unknown) => logger.warn({ err: error }, 'purging expired codes and tokens failed'));
-  }, PRUNE_INTERVAL_MS);
-  pruning.unref();
-  const server = app.listen(config.port, () => {
-    logger.info(
-      { port: config.port, baseUrl: config.baseUrl, database: db.mode, worker: cluster.worker?.id, startupMs: Math.round(performance.now() - startedAt) },
-      'SeatShare is listening',
-    );
-  });
-  server.on('error', (error) => {
-    logger.fatal({ err: error }, 'could not listen');
-    void db.close().finally(() => process.exit(1));
-  });
+  const server = http.createServer(app);
+  shutdown.track(server);
+  // Expired sessions, codes and tokens: every process has the timer, one at a time does the work.
+  const background = startBackgroundWork(db, logger);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: NodeJS.Signals | 'the primary', drainMs: number) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    shutdown.drain();
+    if (drainMs > 0) {
+      logger.info({ signal, drainMs }, 'shutting down: draining (not ready, still accepting)');
+      await delay(drainMs);
+    }
+    logger.info({ signal }, 'shutting down: no longer accepting connections; finishing in-flight requests');
     await shutdown.shutdown(server, { graceMs: SHUTDOWN_GRACE_MS, timeoutMs: config.shutdownTimeoutMs });
-    clearInterval(pruning);
+    await background.stop();
     await rateLimiters.close();
     await db.close();
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  const listening = () =>
+    logger.info(
+      { port: config.port, baseUrl: config.baseUrl, database: db.mode, worker: cluster.worker?.id, startupMs: Math.round(performance.now() - startedAt) },
+      'SeatShare is listening',
+    );
+
+  if (cluster.isWorker) {
+    // The primary deals the connections and says when to drain and stop; a signal sent to the
+    // whole process group (Ctrl-C, systemd) reaches it too.
+    const drain = () => {
+      if (shutdown.isShuttingDown()) return;
+      shutdown.drain();
+      logger.info('shutting down: draining (not ready, still taking connections from the primary)');
+    };
+    serveFromPrimary(server, { drain, stop: () => void stop('the primary', 0) });
+    for (const signal of STOP_SIGNALS) process.on(signal, () => logger.debug({ signal }, 'signal left to the primary'));
+    reportReady();
+    listening();
+    return;
+  }
+  server.listen(config.port, listening);
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'could not listen');
+    void db.close().finally(() => process.exit(1));
+  });
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(signal, drainMsFor(signal, config)));
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 // Graceful shutdown (SPEC §1): in-flight requests finish, kept-alive clients are told to go
 // (`Connection: close`) instead of being reset, and nothing fails under load.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { resource } from '../src/http/routes';
 import { createApp } from '../src/app';
@@ -13,7 +13,7 @@ import pino from 'pino';
 const db = useTestDatabase();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function startServer() {
+function startServer({ listen = true } = {}) {
   const shutdown = createShutdownController();
   const app = createApp(
     { config: testConfig(), db: db.db, logger: pino({ level: 'silent' }), shutdown },
@@ -27,7 +27,7 @@ function startServer() {
         }),
     },
   );
-  const server = app.listen(0);
+  const server = listen ? app.listen(0) : http.createServer(app);
   const port = () => (server.address() as AddressInfo).port;
   return { shutdown, server, port };
 }
@@ -58,6 +58,55 @@ describe('graceful shutdown', () => {
     expect(await inFlight).toEqual({ status: 200, connection: 'close', body: '{"done":true}' });
     await stopped;
     await expect(get(p, '/healthz', new http.Agent())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    agent.destroy();
+  });
+
+  it('keeps accepting while draining: a fresh connection is answered with Connection: close, /readyz is 503', async () => {
+    const { shutdown, server, port } = startServer();
+    await new Promise((resolve) => server.once('listening', resolve));
+    const p = port();
+    shutdown.drain();
+    expect(await get(p, '/api/v1/slow?ms=1', new http.Agent())).toEqual({ status: 200, connection: 'close', body: '{"done":true}' });
+    expect(await get(p, '/readyz', new http.Agent())).toMatchObject({ status: 503, connection: 'close' });
+    await shutdown.shutdown(server, { graceMs: 0, timeoutMs: 1000 });
+    await expect(get(p, '/healthz', new http.Agent())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('waits for a connection handed over by the primary (a worker never listens itself)', async () => {
+    const { shutdown, server } = startServer({ listen: false });
+    shutdown.track(server);
+    // The primary's part: accept, and pass the socket to the worker's server.
+    const primary = net.createServer((socket) => server.emit('connection', socket));
+    await new Promise<void>((resolve) => primary.listen(0, '127.0.0.1', resolve));
+    const inFlight = get((primary.address() as AddressInfo).port, '/api/v1/slow?ms=300', new http.Agent());
+    const order: string[] = [];
+    await new Promise<void>((resolve) =>
+      server.once('request', (_req, res: http.ServerResponse) => {
+        res.once('finish', () => order.push('answered'));
+        resolve();
+      }),
+    );
+    primary.close();
+    await shutdown.shutdown(server, { graceMs: 5000, timeoutMs: 5000 }).then(() => order.push('stopped'));
+    expect(order).toEqual(['answered', 'stopped']);
+    expect(await inFlight).toEqual({ status: 200, connection: 'close', body: '{"done":true}' });
+  });
+
+  it('closes a handed-over connection that stays idle once the grace period is over', async () => {
+    const { shutdown, server } = startServer({ listen: false });
+    shutdown.track(server);
+    server.emit('listening'); // as serveFromPrimary does: http.Server tracks idle sockets from then on
+    server.keepAliveTimeout = 600_000; // so that its own keep-alive timeout does not close the socket either
+    const primary = net.createServer((socket) => server.emit('connection', socket));
+    await new Promise<void>((resolve) => primary.listen(0, '127.0.0.1', resolve));
+    const agent = new http.Agent({ keepAlive: true });
+    await get((primary.address() as AddressInfo).port, '/api/v1/slow?ms=1', agent); // then idle
+    const [idle] = Object.values(agent.sockets).flat().concat(Object.values(agent.freeSockets).flat());
+    const closed = new Promise((resolve) => idle!.once('close', resolve));
+    primary.close();
+    // Only the idle sweep can end this shutdown: the hard stop is far beyond the test's timeout.
+    await shutdown.shutdown(server, { graceMs: 100, timeoutMs: 600_000 });
+    await closed;
     agent.destroy();
   });
 

@@ -3,6 +3,8 @@
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Knex } from 'knex';
+import type { Request } from 'express';
+import { keepSignedIn } from '../web/session';
 import { verifyPassword } from '../security/passwords';
 import { findUserByEmail, type UserRow } from '../users/users';
 
@@ -33,7 +35,12 @@ export function createPassport(knex: Knex): InstanceType<typeof Passport> {
       checkCredentials(knex, email, password).then((user) => done(null, user ?? false), done);
     }),
   );
-  passport.serializeUser((user, done) => done(null, user.id));
+  // Passport calls this only inside req.login, after regenerating the session and before saving
+  // it: the moment the anonymous session becomes a signed-in one (src/web/session.ts).
+  passport.serializeUser((req: Request, user: Express.User, done: (error: unknown, id?: string) => void) => {
+    keepSignedIn(req.session);
+    done(null, user.id);
+  });
   passport.deserializeUser((id: string, done) => {
     knex('users')
       .where({ id })

@@ -20,6 +20,8 @@ export type DatabaseMode = 'embedded' | 'postgres';
 export interface Database {
   knex: Knex;
   mode: DatabaseMode;
+  /** Connections the pool may open: 1 on the embedded database. */
+  poolSize: number;
   close(): Promise<void>;
 }
 
@@ -49,17 +51,23 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 
   const acquireConnectionTimeout = options.acquireConnectionTimeout ?? 10_000;
   const migrations = { migrationSource, tableName: 'knex_migrations' };
   const log = knexLog(options.logger);
+  // By default knex writes a failed query's bound values into its error message wherever the
+  // SQL still has `?` placeholders: session ids, join codes and emails would reach the error log.
+  // Off, the message has the SQL as sent. (PGlite's own errors carried them too: pglite-client.ts.)
+  const compileSqlOnError = false;
 
   if (config.databaseUrl && !options.pglite) {
+    const poolSize = options.poolMax ?? config.dbPoolMax;
     const knex = knexFactory({
       client: 'pg',
       connection: { connectionString: config.databaseUrl, application_name: 'seatshare' },
-      pool: { min: 0, max: options.poolMax ?? config.dbPoolMax },
+      pool: { min: 0, max: poolSize },
       acquireConnectionTimeout,
       migrations,
       log,
+      compileSqlOnError,
     });
-    return { knex, mode: 'postgres', close: () => knex.destroy() };
+    return { knex, mode: 'postgres', poolSize, close: () => knex.destroy() };
   }
 
   let release = () => {};
@@ -79,10 +87,12 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 
     acquireConnectionTimeout,
     migrations,
     log,
+    compileSqlOnError,
   });
   return {
     knex,
     mode: 'embedded',
+    poolSize: 1,
     async close() {
       try {
         await knex.destroy();

@@ -6,7 +6,9 @@ import type { Knex } from 'knex';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
-const DEFAULT_LIFETIME_MS = 24 * 60 * 60 * 1000;
+// Only for a session without a cookie expiry, which src/web/session.ts never makes: no longer
+// than an anonymous session's.
+const DEFAULT_LIFETIME_MS = 45 * 60 * 1000;
 
 function expiry(sess: session.SessionData): Date {
   const expires = sess.cookie?.expires;
@@ -53,9 +55,20 @@ export class KnexSessionStore extends session.Store {
       .del()
       .then(() => callback?.(), (error) => callback?.(error));
   }
+}
 
-  /** Deletes expired sessions; the server calls it on a timer. */
-  prune(): Promise<number> {
-    return this.knex('sessions').where('expires_at', '<=', this.knex.fn.now()).del();
+const PRUNE_BATCH = 1000;
+
+/**
+ * Deletes expired sessions in batches through the `expires_at` index, so one statement never
+ * holds thousands of row locks however many anonymous visitors came by (src/background.ts runs it).
+ */
+export async function pruneExpiredSessions(knex: Knex, batch = PRUNE_BATCH): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const expired = knex('sessions').select('sid').where('expires_at', '<=', knex.fn.now()).limit(batch);
+    const deleted = await knex('sessions').whereIn('sid', expired).del();
+    total += deleted;
+    if (deleted < batch) return total;
   }
 }

@@ -1,0 +1,73 @@
+// Background work (SPEC §1): deleting expired sessions, codes and tokens, once per deployment —
+// not once per worker or instance. Every process keeps the timer (any may be the one left
+// standing), but a run does the work only while it holds a PostgreSQL advisory lock; a run that
+// finds it held skips, because another process is doing the same work at that moment.
+//
+// The lock is transaction-scoped, taken by a "lease" transaction that does nothing else, so it
+// goes away with its connection if the process dies. On PostgreSQL the work runs on the other
+// pool connections, one short statement per batch (a long transaction would keep every deleted
+// row locked, and a token family being revoked would wait for it). The embedded database has
+// one connection and one process: the work runs inside the lease.
+import type { Knex } from 'knex';
+import type { Database } from './db';
+import type { Logger } from './logger';
+import { purgeExpired } from './oauth/store';
+import { pruneExpiredSessions } from './web/session-store';
+
+/** Any constant no other code uses; pg_locks shows it as an advisory lock with this objid. */
+export const BACKGROUND_LOCK_KEY = 1_397_970_001;
+/** With ANONYMOUS_SESSION_MS (45 min): an anonymous session is gone within the hour (SPEC §2). */
+export const BACKGROUND_INTERVAL_MS = 15 * 60 * 1000;
+
+export type Exclusive<T> = { ran: false } | { ran: true; result: T };
+
+/** Runs `work` unless another session holds the job's lock; the lock is held while it runs. */
+export async function runExclusively<T>(db: Database, work: (knex: Knex) => Promise<T>): Promise<Exclusive<T>> {
+  const lease = await db.knex.transaction();
+  try {
+    const { rows } = await lease.raw<{ rows: Array<{ locked: boolean }> }>('select pg_try_advisory_xact_lock(?) as locked', [BACKGROUND_LOCK_KEY]);
+    if (!rows[0]?.locked) {
+      await lease.rollback();
+      return { ran: false };
+    }
+    const result = await work(db.poolSize > 1 ? db.knex : lease);
+    await lease.commit(); // ends the transaction, and with it the lock
+    return { ran: true, result };
+  } catch (error) {
+    if (!lease.isCompleted()) await lease.rollback();
+    throw error;
+  }
+}
+
+export interface BackgroundResult {
+  sessions: number;
+  tokens: number;
+  codes: number;
+}
+
+/** One run of the background work, if no other process is running it. */
+export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundResult>> {
+  return runExclusively(db, async (knex) => {
+    const sessions = await pruneExpiredSessions(knex);
+    const { tokens, codes } = await purgeExpired(knex);
+    return { sessions, tokens, codes };
+  });
+}
+
+/** The timer. `stop()` waits for a run in progress, so the pool closes after it. */
+export function startBackgroundWork(db: Database, logger: Logger, intervalMs = BACKGROUND_INTERVAL_MS): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = runBackgroundWork(db).then(
+      (outcome) => logger.debug(outcome.ran ? { deleted: outcome.result } : { skipped: 'another process holds the lock' }, 'background work'),
+      (error: unknown) => logger.warn({ err: error }, 'background work failed (deleting expired sessions, codes and tokens)'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
