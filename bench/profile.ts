@@ -110,6 +110,7 @@ async function main() {
     WEB_CONCURRENCY: '1',
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
+    SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
     RATE_LIMIT_API_PER_TOKEN: '1000000',
     RATE_LIMIT_TOKEN_PER_IP: '1000000',
   }, port);

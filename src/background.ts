@@ -54,18 +54,28 @@ export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundRes
   });
 }
 
+/**
+ * A minute after start, so a deployment that restarts more often than every 15 minutes still
+ * purges, and start-up (migrations, the first requests) does not share the database with it.
+ */
+export const BACKGROUND_FIRST_RUN_MS = 60 * 1000;
+
 /** The timer. `stop()` waits for a run in progress, so the pool closes after it. */
 export function startBackgroundWork(db: Database, logger: Logger, intervalMs = BACKGROUND_INTERVAL_MS): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
+  const run = () => {
     running = runBackgroundWork(db).then(
       (outcome) => logger.debug(outcome.ran ? { deleted: outcome.result } : { skipped: 'another process holds the lock' }, 'background work'),
       (error: unknown) => logger.warn({ err: error }, 'background work failed (deleting expired sessions, codes and tokens)'),
     );
-  }, intervalMs);
+  };
+  const first = setTimeout(run, Math.min(BACKGROUND_FIRST_RUN_MS, intervalMs));
+  const timer = setInterval(run, intervalMs);
+  first.unref();
   timer.unref();
   return {
     async stop() {
+      clearTimeout(first);
       clearInterval(timer);
       await running;
     },
