@@ -3,6 +3,9 @@
 import { Router } from 'express';
 import { SCOPES } from './scopes';
 
+/** The grants this server offers: metadata, every client's allowed grants, the token endpoint's check. */
+export const GRANT_TYPES: readonly string[] = ['authorization_code', 'refresh_token'];
+
 export function metadataRoutes(issuer: string): Router {
   const router = Router();
   const metadata = {
@@ -14,7 +17,7 @@ export function metadataRoutes(issuer: string): Router {
     scopes_supported: [...SCOPES],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: [...GRANT_TYPES],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

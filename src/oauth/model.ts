@@ -15,6 +15,7 @@ import { generateToken } from '../security/tokens';
 import * as store from './store';
 import type { ClientRow } from './clients';
 import { redirectUriMatches } from './redirect-uris';
+import { GRANT_TYPES } from './metadata';
 
 export interface OAuthUser {
   id: string;
@@ -47,7 +48,7 @@ export function toOAuthClient(row: ClientRow): OAuthClient {
     name: row.name,
     type: row.client_type,
     redirectUris: row.redirect_uris,
-    grants: ['authorization_code', 'refresh_token'],
+    grants: [...GRANT_TYPES],
     accessTokenLifetime: store.ACCESS_TOKEN_LIFETIME_SECONDS,
     refreshTokenLifetime: store.REFRESH_TOKEN_LIFETIME_SECONDS,
   };

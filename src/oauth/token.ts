@@ -7,16 +7,16 @@ import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
 import { Router, type Request, type Response } from 'express';
 import type { RequestHandler } from 'express';
 import { OAuthProtocolError, bodyOf, oauthBodyParsers, oauthParameters, readClientCredentials, sendOAuthError, sendOAuthJson } from './protocol';
+import { GRANT_TYPES } from './metadata';
 
 /** Every parameter of the grants we offer; anything else is ignored, never handed on. */
 const TOKEN_PARAMETERS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'client_id', 'client_secret'] as const;
 type TokenParameters = Partial<Record<(typeof TOKEN_PARAMETERS)[number], string>>;
 
 /** RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is unsupported_grant_type for every client. */
-const GRANTS_OFFERED = new Set(['authorization_code', 'refresh_token']);
 
 async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: TokenParameters): Promise<void> {
-  if (params.grant_type && !GRANTS_OFFERED.has(params.grant_type)) {
+  if (params.grant_type && !GRANT_TYPES.includes(params.grant_type)) {
     throw new OAuthProtocolError('unsupported_grant_type', 'This server offers the authorization_code and refresh_token grants only.');
   }
   const credentials = readClientCredentials(req, params);
