@@ -1,6 +1,7 @@
 // Personal API tokens (`Authorization: Token …`): shown once, kept as a SHA-256 digest, with
 // an optional expiry (null: never), which API authentication checks in its lookup.
 import type { Knex } from 'knex';
+import { isUuid } from '../policies/ids';
 import { generateToken, hashToken } from '../security/tokens';
 
 export interface PersonalTokenRow {
@@ -36,6 +37,8 @@ export function listPersonalTokens(knex: Knex, userId: string): Promise<Personal
   return knex('personal_tokens').where({ user_id: userId }).orderBy('created_at', 'desc').select(COLUMNS);
 }
 
-export function deletePersonalToken(knex: Knex, userId: string, id: string): Promise<number> {
+/** Deletes one of the user's tokens; 0 for another's, an unknown or a malformed id. */
+export async function deletePersonalToken(knex: Knex, userId: string, id: string): Promise<number> {
+  if (!isUuid(id)) return 0;
   return knex('personal_tokens').where({ id, user_id: userId }).del();
 }

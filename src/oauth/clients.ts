@@ -2,6 +2,7 @@
 // only as a digest; a public client (mobile app, single-page app) has none and must use PKCE.
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { isUuid } from '../policies/ids';
 import { generateClientId, generateToken, hashToken } from '../security/tokens';
 import { isLocalhostRedirectUri } from './redirect-uris';
 
@@ -117,4 +118,35 @@ export async function createClient(knex: Knex, input: NewClient): Promise<Create
     })
     .returning('*');
   return { client: row as ClientRow, clientSecret };
+}
+
+// --- A user's own applications (/developer/applications) ---------------------------------------
+// Each takes the acting user: an application of someone else is not found, and not changed.
+
+export function listClientsOfOwner(knex: Knex, ownerId: string): Promise<ClientRow[]> {
+  return knex<ClientRow>('oauth_clients').where({ owner_id: ownerId }).orderBy('created_at', 'desc');
+}
+
+/** One of the user's applications by its primary key; undefined for another's or a malformed id. */
+export async function findClientOfOwner(knex: Knex, ownerId: string, id: string): Promise<ClientRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return knex<ClientRow>('oauth_clients').where({ id, owner_id: ownerId }).first();
+}
+
+export async function updateClientOfOwner(knex: Knex, ownerId: string, id: string, fields: { name: string; redirect_uris: string[] }): Promise<void> {
+  await knex('oauth_clients')
+    .where({ id, owner_id: ownerId })
+    .update({ name: fields.name, redirect_uris: [...new Set(fields.redirect_uris)], updated_at: knex.fn.now() });
+}
+
+/** A new secret for a confidential application: returned once, kept only as a digest. */
+export async function rotateClientSecretOfOwner(knex: Knex, ownerId: string, id: string): Promise<string> {
+  const secret = generateToken('client_secret');
+  await knex('oauth_clients').where({ id, owner_id: ownerId }).update({ secret_hash: hashToken(secret), updated_at: knex.fn.now() });
+  return secret;
+}
+
+/** Its codes, tokens and consents go with it (foreign keys cascade). */
+export async function deleteClientOfOwner(knex: Knex, ownerId: string, id: string): Promise<void> {
+  await knex('oauth_clients').where({ id, owner_id: ownerId }).del();
 }

@@ -121,7 +121,7 @@ export function authenticateClient<T extends Pick<ClientRow, 'client_type' | 'se
   return client;
 }
 
-/** Express 5 route wrapper: OAuthProtocolErrors and others reach oauthErrorHandler. */
+/** The request's form or JSON body as an object: `{}` when there is none (or it is not an object). */
 export function bodyOf(req: Request): Record<string, unknown> {
   return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
 }

@@ -140,10 +140,6 @@ export async function rotateRefreshToken(knex: Knex, spentTokenId: string, token
   return (result as { rows: unknown[] }).rows.length === 1;
 }
 
-export function findTokenByAccessToken(knex: Knex, accessToken: string): Promise<TokenRow | undefined> {
-  return selectFirstPrepared<TokenRow>(knex, knex('oauth_tokens').where({ access_token_hash: hashToken(accessToken) }).select('*'));
-}
-
 export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {
   return selectFirstPrepared<TokenRow>(knex, knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).select('*'));
 }

@@ -4,7 +4,8 @@ import { Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { notFound } from '../errors';
-import { revokeAuthorization } from '../oauth/store';
+import { listAuthorizationsOfUser } from '../oauth/consents';
+import { findClientByClientId, revokeAuthorization } from '../oauth/store';
 import { TOKEN_LIFETIME_CHOICES, createPersonalToken, deletePersonalToken, listPersonalTokens } from '../auth/personal-tokens';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
@@ -18,19 +19,12 @@ export function accountPages(knex: Knex): Router {
   const router = Router();
   router.use('/account', requireLogin);
 
-  const listAuthorizations = (userId: string) =>
-    knex('oauth_consents as g')
-      .join('oauth_clients as c', 'c.id', 'g.client_id')
-      .where('g.user_id', userId)
-      .orderBy('c.name')
-      .select('c.client_id', 'c.name', 'g.scope', 'g.created_at');
-
   router.get('/account/authorizations', async (req, res) => {
-    renderPage(req, res, 'account/authorizations', { title: 'Authorized applications', authorizations: await listAuthorizations(req.user!.id) });
+    renderPage(req, res, 'account/authorizations', { title: 'Authorized applications', authorizations: await listAuthorizationsOfUser(knex, req.user!.id) });
   });
 
   router.post('/account/authorizations/:clientId/revoke', csrfProtection, async (req, res) => {
-    const client = await knex('oauth_clients').where({ client_id: req.params.clientId }).first('id');
+    const client = await findClientByClientId(knex, req.params.clientId as string);
     if (!client) throw notFound('There is no such application.');
     await revokeAuthorization(knex, req.user!.id, client.id);
     res.redirect(303, '/account/authorizations');
@@ -66,8 +60,7 @@ export function accountPages(knex: Knex): Router {
   });
 
   router.post('/account/tokens/:id/revoke', csrfProtection, async (req, res) => {
-    const id = String(req.params.id);
-    const deleted = /^[0-9a-f-]{36}$/i.test(id) ? await deletePersonalToken(knex, req.user!.id, id) : 0;
+    const deleted = await deletePersonalToken(knex, req.user!.id, String(req.params.id));
     if (!deleted) throw notFound('There is no such token among yours.');
     res.redirect(303, '/account/tokens');
   });

@@ -4,13 +4,20 @@ import { Router, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { fromZodError, notFound } from '../errors';
-import { generateToken, hashToken } from '../security/tokens';
-import { createClient, newRegistrationSchema, registrableRedirectUris, type ClientRow } from '../oauth/clients';
+import {
+  createClient,
+  deleteClientOfOwner,
+  findClientOfOwner,
+  listClientsOfOwner,
+  newRegistrationSchema,
+  registrableRedirectUris,
+  rotateClientSecretOfOwner,
+  updateClientOfOwner,
+  type ClientRow,
+} from '../oauth/clients';
 import { userClientNameSchema } from '../oauth/client-names';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function redirectUrisFrom(text: unknown): string[] {
   return typeof text === 'string' ? text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean) : [];
@@ -38,8 +45,7 @@ export function developerPages(knex: Knex): Router {
   router.use('/developer', requireLogin);
 
   const ownClient = async (req: Request): Promise<ClientRow> => {
-    const id = req.params.id as string;
-    const client = UUID.test(id) ? await knex('oauth_clients').where({ id, owner_id: req.user!.id }).first() : undefined;
+    const client = await findClientOfOwner(knex, req.user!.id, req.params.id as string);
     if (!client) throw notFound('There is no such application among yours.');
     return client;
   };
@@ -48,7 +54,7 @@ export function developerPages(knex: Knex): Router {
     renderPage(req, res, 'developer/credentials', { title, application: client, secret }); // `client` is an ejs option
 
   router.get('/developer/applications', async (req, res) => {
-    const clients = await knex('oauth_clients').where({ owner_id: req.user!.id }).orderBy('created_at', 'desc');
+    const clients = await listClientsOfOwner(knex, req.user!.id);
     renderPage(req, res, 'developer/list', { title: 'Your applications', clients });
   });
 
@@ -88,23 +94,20 @@ export function developerPages(knex: Knex): Router {
       renderPage(req, res, 'developer/form', { title: client.name, application: client, values, action: `/developer/applications/${client.id}`, fieldErrors, error: 'Please correct the marked fields.' }, 400);
       return;
     }
-    await knex('oauth_clients')
-      .where({ id: client.id })
-      .update({ name: parsed.data.name, redirect_uris: [...new Set(parsed.data.redirect_uris)], updated_at: knex.fn.now() });
+    await updateClientOfOwner(knex, req.user!.id, client.id, parsed.data);
     res.redirect(303, '/developer/applications');
   });
 
   router.post('/developer/applications/:id/rotate-secret', csrfProtection, async (req, res) => {
     const client = await ownClient(req);
     if (client.client_type !== 'confidential') throw notFound('Public applications have no secret.');
-    const secret = generateToken('client_secret');
-    await knex('oauth_clients').where({ id: client.id }).update({ secret_hash: hashToken(secret), updated_at: knex.fn.now() });
+    const secret = await rotateClientSecretOfOwner(knex, req.user!.id, client.id);
     showCredentials(req, res, client, secret, `New secret for ${client.name}`);
   });
 
   router.post('/developer/applications/:id/delete', csrfProtection, async (req, res) => {
     const client = await ownClient(req);
-    await knex('oauth_clients').where({ id: client.id }).del(); // codes, tokens, consents cascade
+    await deleteClientOfOwner(knex, req.user!.id, client.id); // codes, tokens, consents cascade
     res.redirect(303, '/developer/applications');
   });
 

@@ -4,10 +4,15 @@
 //     src/policies/scopes.ts: a table named directly must be a write (insert/update/delete)
 //     in a function that takes an `Authorized<…>` record or the `Actor` it acts for, and raw
 //     SQL must be a write or a subquery correlated to a row the scope already let through.
+//
+// And no page handler or protocol code reaches a table at all (issue #15): in src/web, src/oauth
+// and src/users, SQL lives only in the data homes listed in DATA_HOMES; every other file there
+// calls their named functions.
 import fs from 'node:fs';
 import path from 'node:path';
 
-const API_DIR = path.join(__dirname, '../../src/api');
+const SRC = path.join(__dirname, '../../src');
+const API_DIR = path.join(SRC, 'api');
 // Files that state routes, input, output or shared field types; every other file is a data file.
 const ROUTE_SIDE = /^(routes|.*-routes|schema|presenter|fields|index)\.ts$/;
 const isDataFile = (name: string) => !ROUTE_SIDE.test(name);
@@ -56,6 +61,54 @@ export function boundaryViolations(file: string, source: string): string[] {
   }
   return problems;
 }
+
+// The folders outside src/api that reach tables, each with its data homes: the only files there
+// that may hold a query. A new data module is added here, by name.
+const DATA_HOMES: Record<string, string[]> = {
+  oauth: ['store.ts', 'clients.ts', 'consents.ts'],
+  web: ['session-store.ts'],
+  users: ['users.ts'],
+};
+
+// Any query: a table call (`knex(…)`, `trx(…)`, `db(…)`, `this.knex(…)`), raw SQL, or a builder
+// started from the connection. (`knex.transaction(…)` is not one: it runs named data functions.)
+const QUERY = /\b(?:knex|trx|db)\s*(?:<[^>]*>)?\(|\.raw\(|\b(?:knex|trx|db)\.(?:select|from|table|into|insert|update|del|delete|with|queryBuilder)\(/g;
+
+/** `file` relative to src (`web/developer-pages.ts`): a query in a file that is not a data home. */
+export function dataHomeViolations(file: string, source: string): string[] {
+  const [folder, ...rest] = file.split(/[\\/]/);
+  if (DATA_HOMES[folder!]?.includes(rest.join('/'))) return [];
+  return [...source.matchAll(QUERY)].map((match) => `${file}: ${match[0]}…: a query outside the data homes of src/${folder} (${DATA_HOMES[folder!]?.join(', ')})`);
+}
+
+describe('the data homes of src/oauth, src/web and src/users', () => {
+  it('hold every query of those folders', () => {
+    const files = Object.keys(DATA_HOMES).flatMap((folder) => sourceFiles(path.join(SRC, folder)));
+    expect(files.length).toBeGreaterThan(15);
+    const problems = files.flatMap((file) => dataHomeViolations(path.relative(SRC, file), fs.readFileSync(file, 'utf8')));
+    expect(problems).toEqual([]);
+  });
+
+  it('names each data home that exists', () => {
+    for (const [folder, homes] of Object.entries(DATA_HOMES)) {
+      for (const home of homes) expect(fs.existsSync(path.join(SRC, folder, home))).toBe(true);
+    }
+  });
+
+  it('catches a page handler or protocol file that queries, and lets the data homes and transactions be', () => {
+    expect(dataHomeViolations('web/developer-pages.ts', "const clients = await knex('oauth_clients').where({ owner_id: id });")).toEqual([
+      expect.stringContaining('a query outside the data homes of src/web'),
+    ]);
+    expect(dataHomeViolations('web/account-pages.ts', 'await trx<ClientRow>(table).del();')).toHaveLength(1);
+    expect(dataHomeViolations('oauth/authorize.ts', "const row = await this.knex('oauth_clients').first();")).toHaveLength(1);
+    expect(dataHomeViolations('oauth/token.ts', 'await knex.raw(`select 1`);')).toHaveLength(1);
+    expect(dataHomeViolations('oauth/token.ts', "await req.db.select('*').from('oauth_tokens');")).toHaveLength(1);
+    expect(dataHomeViolations('oauth/clients.ts', "return knex('oauth_clients').where({ owner_id: id });")).toEqual([]);
+    expect(dataHomeViolations('web/session-store.ts', "this.knex('sessions').where({ sid }).del();")).toEqual([]);
+    expect(dataHomeViolations('web/join-page.ts', 'await knex.transaction((trx) => joinWithCode(trx, actor, code));')).toEqual([]);
+    expect(dataHomeViolations('oauth/protocol.ts', "Buffer.from(value, 'base64');")).toEqual([]);
+  });
+});
 
 describe('the policy boundary of src/api', () => {
   it('holds for every file', () => {
