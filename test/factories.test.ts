@@ -5,6 +5,7 @@ import { hashToken } from '../src/security/tokens';
 import { verifyPassword } from '../src/security/passwords';
 
 const db = useTestDatabase();
+const rowCount = async (table: string) => Number((await db.knex(table).count({ n: '*' }).first())?.n);
 
 describe('factories', () => {
   it.each([
@@ -29,8 +30,23 @@ describe('factories', () => {
     expect(await db.knex(table).where(key).first()).toBeDefined();
   });
 
-  it('starts every test with empty tables', async () => {
-    expect(Number((await db.knex('users').count({ n: '*' }).first())?.n)).toBe(0);
+  describe('between tests', () => {
+    // Rows made before this block's test (hooks: beforeAll here, then the emptying beforeEach),
+    // so the test checks an emptying that happened, even when it runs alone.
+    const rowsBefore: Record<string, number> = {};
+    beforeAll(async () => {
+      await factories.buildTicketHistory(db.knex);
+      await factories.buildInvitation(db.knex);
+      await factories.buildToken(db.knex);
+      for (const table of ['users', 'groups', 'memberships', 'events', 'tickets', 'ticket_history', 'invitations', 'oauth_clients', 'oauth_tokens']) {
+        rowsBefore[table] = await rowCount(table);
+      }
+    });
+
+    it('starts every test with empty tables', async () => {
+      expect(Object.values(rowsBefore).every((count) => count > 0)).toBe(true);
+      for (const table of Object.keys(rowsBefore)) expect([table, await rowCount(table)]).toEqual([table, 0]);
+    });
   });
 
   it('gives users a password that verifies', async () => {

@@ -11,8 +11,76 @@ import { hashPassword } from '../src/security/passwords';
 import { generateClientId, generateToken, hashToken } from '../src/security/tokens';
 import type { UserRow } from '../src/users/users';
 import type { ClientRow } from '../src/oauth/clients';
+import type { CodeRow, TokenRow } from '../src/oauth/store';
+import type { PersonalTokenRow } from '../src/auth/personal-tokens';
 
 type Row = Record<string, any>;
+
+// The rows the factories return: a table's columns as `returning *` gives them. Where src/ has
+// the type of a table's row it is used (UserRow, ClientRow, …); the API's row types (GroupRow,
+// TicketRow) carry columns of their queries (role, names), so the tables' own are here.
+export interface GroupRecord {
+  id: string;
+  name: string;
+  description: string;
+  invitation_code: string;
+  deactivated_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface MembershipRecord {
+  id: string;
+  group_id: string;
+  user_id: string;
+  role: 'admin' | 'member';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AliasRecord {
+  id: string;
+  user_id: string;
+  first_name: string;
+  last_name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface EventRecord {
+  id: string;
+  group_id: string;
+  name: string;
+  description: string;
+  start_time: Date;
+  date_tba: boolean;
+  time_tba: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TicketRecord {
+  id: string;
+  group_id: string;
+  event_id: string;
+  owner_id: string;
+  assignee_id: string | null;
+  alias_id: string | null;
+  section: string;
+  row: string;
+  seat: string;
+  /** numeric(10, 2): a decimal string. */
+  cost: string;
+  note: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type TokenRecord = TokenRow & { access_token_hash: string; refresh_token_hash: string | null; last_used_at: Date | null };
+export type PersonalTokenRecord = PersonalTokenRow & { token_hash: string };
+
+/** What a factory accepts: any of the row's columns (cost also as a number, as the database takes it). */
+type Overrides<T> = { [K in keyof T]?: T[K] | (K extends 'cost' ? number : never) };
 
 let counter = 0;
 const next = () => (counter += 1);
@@ -53,16 +121,16 @@ export function buildSession(knex: Knex, overrides: Row = {}): Promise<Row> {
 }
 
 /** A group; with `admin` (a user), that user is made its admin. */
-export async function buildGroup(knex: Knex, { admin, ...overrides }: Row & { admin?: UserRow } = {}): Promise<Row> {
-  const group = await insert(knex, 'groups', { name: `Group ${next()}`, invitation_code: generateJoinCode(), ...overrides });
+export async function buildGroup(knex: Knex, { admin, ...overrides }: Overrides<GroupRecord> & { admin?: Pick<UserRow, 'id'> } = {}): Promise<GroupRecord> {
+  const group = await insert<GroupRecord>(knex, 'groups', { name: `Group ${next()}`, invitation_code: generateJoinCode(), ...overrides });
   if (admin) await buildMembership(knex, { group_id: group.id, user_id: admin.id, role: 'admin' });
   return group;
 }
 
-export async function buildMembership(knex: Knex, overrides: Row = {}): Promise<Row> {
+export async function buildMembership(knex: Knex, overrides: Overrides<MembershipRecord> = {}): Promise<MembershipRecord> {
   const group_id = overrides.group_id ?? (await buildGroup(knex)).id;
   const user_id = overrides.user_id ?? (await buildUser(knex)).id;
-  return insert(knex, 'memberships', { role: 'member', ...overrides, group_id, user_id });
+  return insert<MembershipRecord>(knex, 'memberships', { role: 'member', ...overrides, group_id, user_id });
 }
 
 export async function buildInvitation(knex: Knex, overrides: Row = {}): Promise<Row & { code: string }> {
@@ -78,15 +146,15 @@ export async function buildInvitation(knex: Knex, overrides: Row = {}): Promise<
   return { ...row, code };
 }
 
-export async function buildAlias(knex: Knex, overrides: Row = {}): Promise<Row> {
+export async function buildAlias(knex: Knex, overrides: Overrides<AliasRecord> = {}): Promise<AliasRecord> {
   const user_id = overrides.user_id ?? (await buildUser(knex)).id;
   const n = next();
-  return insert(knex, 'user_aliases', { first_name: `Guest${n}`, last_name: `Friend${n}`, ...overrides, user_id });
+  return insert<AliasRecord>(knex, 'user_aliases', { first_name: `Guest${n}`, last_name: `Friend${n}`, ...overrides, user_id });
 }
 
-export async function buildEvent(knex: Knex, overrides: Row = {}): Promise<Row> {
+export async function buildEvent(knex: Knex, overrides: Overrides<EventRecord> = {}): Promise<EventRecord> {
   const group_id = overrides.group_id ?? (await buildGroup(knex)).id;
-  return insert(knex, 'events', { name: `Game ${next()}`, start_time: inDays(7), ...overrides, group_id });
+  return insert<EventRecord>(knex, 'events', { name: `Game ${next()}`, start_time: inDays(7), ...overrides, group_id });
 }
 
 /**
@@ -94,7 +162,10 @@ export async function buildEvent(knex: Knex, overrides: Row = {}): Promise<Row> 
  * member) or `owner_id`; missing pieces are created, the owner made a member. The assignee
  * defaults to the owner; pass `assignee_id: null` for an available seat.
  */
-export async function buildTicket(knex: Knex, { event, owner, ...overrides }: Row & { event?: Row; owner?: UserRow } = {}): Promise<Row> {
+export async function buildTicket(
+  knex: Knex,
+  { event, owner, ...overrides }: Overrides<TicketRecord> & { event?: Pick<EventRecord, 'id' | 'group_id'>; owner?: Pick<UserRow, 'id'> } = {},
+): Promise<TicketRecord> {
   const group_id = overrides.group_id ?? event?.group_id ?? (await buildGroup(knex)).id;
   const event_id = overrides.event_id ?? event?.id ?? (await buildEvent(knex, { group_id })).id;
   let owner_id = overrides.owner_id ?? owner?.id;
@@ -102,7 +173,7 @@ export async function buildTicket(knex: Knex, { event, owner, ...overrides }: Ro
     owner_id = (await buildUser(knex)).id;
     await buildMembership(knex, { group_id, user_id: owner_id });
   }
-  return insert(knex, 'tickets', {
+  return insert<TicketRecord>(knex, 'tickets', {
     section: '326',
     row: 'K',
     seat: String(next()),
@@ -116,7 +187,7 @@ export async function buildTicket(knex: Knex, { event, owner, ...overrides }: Ro
 }
 
 export async function buildTicketHistory(knex: Knex, overrides: Row = {}): Promise<Row> {
-  const ticket = overrides.ticket_id ? await knex('tickets').where({ id: overrides.ticket_id }).first() : await buildTicket(knex);
+  const ticket: TicketRecord = overrides.ticket_id ? await knex('tickets').where({ id: overrides.ticket_id }).first() : await buildTicket(knex);
   return insert(knex, 'ticket_history', {
     action: 'created',
     actor_id: ticket.owner_id,
@@ -128,7 +199,7 @@ export async function buildTicketHistory(knex: Knex, overrides: Row = {}): Promi
 }
 
 /** An OAuth client; the plain secret comes back as `secret` (confidential clients). */
-export async function buildClient(knex: Knex, overrides: Partial<ClientRow> = {}): Promise<ClientRow & { secret?: string }> {
+export async function buildClient(knex: Knex, overrides: Overrides<ClientRow> = {}): Promise<ClientRow & { secret?: string }> {
   const type = overrides.client_type ?? 'confidential';
   const secret = type === 'confidential' ? generateToken('client_secret') : undefined;
   const row = await insert<ClientRow>(knex, 'oauth_clients', {
@@ -142,7 +213,7 @@ export async function buildClient(knex: Knex, overrides: Partial<ClientRow> = {}
   return { ...row, secret };
 }
 
-async function clientAndUser(knex: Knex, overrides: Row): Promise<{ client_id: string; user_id: string }> {
+async function clientAndUser(knex: Knex, overrides: { client_id?: string; user_id?: string }): Promise<{ client_id: string; user_id: string }> {
   return {
     client_id: overrides.client_id ?? (await buildClient(knex)).id,
     user_id: overrides.user_id ?? (await buildUser(knex)).id,
@@ -150,9 +221,9 @@ async function clientAndUser(knex: Knex, overrides: Row): Promise<{ client_id: s
 }
 
 /** An authorization code; the plain code comes back as `code`. */
-export async function buildAuthorizationCode(knex: Knex, overrides: Row = {}): Promise<Row & { code: string }> {
+export async function buildAuthorizationCode(knex: Knex, overrides: Overrides<CodeRow> = {}): Promise<CodeRow & { code_hash: string; code: string }> {
   const code = generateToken('code');
-  const row = await insert(knex, 'oauth_authorization_codes', {
+  const row = await insert<CodeRow & { code_hash: string }>(knex, 'oauth_authorization_codes', {
     code_hash: hashToken(code),
     redirect_uri: 'http://127.0.0.1:9999/cb',
     scope: ['read', 'write'],
@@ -164,10 +235,10 @@ export async function buildAuthorizationCode(knex: Knex, overrides: Row = {}): P
 }
 
 /** An access token with a refresh token; the plain values come back as `access_token`, `refresh_token`. */
-export async function buildToken(knex: Knex, overrides: Row = {}): Promise<Row & { access_token: string; refresh_token: string }> {
+export async function buildToken(knex: Knex, overrides: Overrides<TokenRecord> = {}): Promise<TokenRecord & { access_token: string; refresh_token: string }> {
   const access_token = generateToken('access');
   const refresh_token = generateToken('refresh');
-  const row = await insert(knex, 'oauth_tokens', {
+  const row = await insert<TokenRecord>(knex, 'oauth_tokens', {
     access_token_hash: hashToken(access_token),
     access_token_expires_at: new Date(Date.now() + 60 * 60 * 1000),
     refresh_token_hash: hashToken(refresh_token),
@@ -185,10 +256,10 @@ export async function buildConsent(knex: Knex, overrides: Row = {}): Promise<Row
 }
 
 /** A personal API token; the plain value comes back as `token`. */
-export async function buildPersonalToken(knex: Knex, overrides: Row = {}): Promise<Row & { token: string }> {
+export async function buildPersonalToken(knex: Knex, overrides: Overrides<PersonalTokenRecord> = {}): Promise<PersonalTokenRecord & { token: string }> {
   const token = generateToken('personal');
   const user_id = overrides.user_id ?? (await buildUser(knex)).id;
-  const row = await insert(knex, 'personal_tokens', {
+  const row = await insert<PersonalTokenRecord>(knex, 'personal_tokens', {
     name: `Token ${next()}`,
     token_hash: hashToken(token),
     scope: ['read', 'write'],

@@ -46,7 +46,7 @@ beforeAll(async () => {
 /** A real record of the world for each path parameter (its resource's), a random UUID for any other. */
 function fill(template: string): string {
   const { member, groupA, events, tickets, aliases } = world;
-  const ofResource: Record<string, string> = { users: member.id, user_aliases: aliases.memberAlias!.id, groups: groupA.id, events: events.future!.id, tickets: tickets.ownedByAdmin!.id, ticket: tickets.ownedByAdmin!.id };
+  const ofResource: Record<string, string> = { users: member.id, user_aliases: aliases.memberAlias.id, groups: groupA.id, events: events.future.id, tickets: tickets.ownedByAdmin.id, ticket: tickets.ownedByAdmin.id };
   return template.replace(/\/([a-z_]+)\/\{(\w+)\}/g, (_match, resource: string, param: string) => {
     const id = param === 'id' ? ofResource[resource] : param === 'user_id' ? member.id : param === 'invitation_id' ? invitationId : undefined;
     return `/${resource}/${id ?? randomUUID()}`;

@@ -2,24 +2,18 @@
 // is a valid OpenAPI 3.1 document, and what the API answers conforms to it — every
 // operation's success response and the error responses met on the way are validated against
 // the document's own schemas.
-import type { Express, Router } from 'express';
+import type { Router } from 'express';
 import request from 'supertest';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { useTestDatabase } from '../helpers/db';
-import { testApp } from '../helpers/app';
-import { buildWorld, MALFORMED_ID, RANDOM_UUID, type World } from '../helpers/world';
+import { MALFORMED_ID, RANDOM_UUID, useWorld } from '../helpers/world';
 import { buildPersonalToken, FACTORY_PASSWORD } from '../factories';
 
-const db = useTestDatabase();
-let app: Express;
-let world: World;
+const t = useWorld();
 let document: any;
 
 beforeEach(async () => {
-  world = await buildWorld(db.knex);
-  app = testApp(db.db);
-  document = (await request(app).get('/api/v1/openapi.json').expect(200)).body;
+  document = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body;
 });
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] }; rawPath?: string };
@@ -49,7 +43,7 @@ function documentedRoutes(doc: any): string[] {
 
 describe('the document and the router', () => {
   it('names every API route Express serves, and no other', () => {
-    const served = servedRoutes((app as unknown as { router: Router }).router.stack as unknown as Layer[]).filter((route) => route.split(' ')[1]!.startsWith('/api/'));
+    const served = servedRoutes((t.app as unknown as { router: Router }).router.stack as unknown as Layer[]).filter((route) => route.split(' ')[1]!.startsWith('/api/'));
     expect(served.length).toBeGreaterThan(30);
     expect(documentedRoutes(document).sort()).toEqual([...new Set(served)].sort());
   });
@@ -63,7 +57,7 @@ describe('the document and the router', () => {
   });
 
   it('has the OAuth 2.0 authorization code flow at the real URLs, and the Token scheme', async () => {
-    const metadata = (await request(app).get('/.well-known/oauth-authorization-server').expect(200)).body;
+    const metadata = (await request(t.app).get('/.well-known/oauth-authorization-server').expect(200)).body;
     const { oauth2, token } = document.components.securitySchemes;
     expect(oauth2.flows.authorizationCode).toMatchObject({
       authorizationUrl: metadata.authorization_endpoint,
@@ -96,7 +90,7 @@ describe('the document and the router', () => {
   });
 
   it('is public, and served to any origin', async () => {
-    const res = await request(app).get('/api/v1/openapi.json').expect(200);
+    const res = await request(t.app).get('/api/v1/openapi.json').expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 });
@@ -123,7 +117,7 @@ describe('what the API answers conforms to the document', () => {
 
   /** Sends a request and checks the reply against the document's response for its status. */
   async function call(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, token: string | null, body?: object) {
-    let test = request(app)[method](path);
+    let test = request(t.app)[method](path);
     if (token) test = test.set('Authorization', `Token ${token}`);
     const res = body ? await test.send(body) : await test;
     const template = templateOf(path);
@@ -147,7 +141,7 @@ describe('what the API answers conforms to the document', () => {
   }
 
   it('for every operation, and for errors on the way', async () => {
-    const { tokens, groupA, groupC, member, loner, tickets, events, aliases } = world;
+    const { tokens, groupA, groupC, member, loner, tickets, events, aliases } = t.world;
     const v1 = '/api/v1';
 
     await call('post', '/api/authenticate', null, { username: member.email, password: FACTORY_PASSWORD });
@@ -160,12 +154,12 @@ describe('what the API answers conforms to the document', () => {
     await call('get', `${v1}/users?limit=0`, tokens.member);
     await call('get', `${v1}/users`, null);
     await call('get', `${v1}/users/me`, tokens.member);
-    const writeOnly = (await buildPersonalToken(db.knex, { user_id: member.id, scope: ['write'] })).token;
+    const writeOnly = (await buildPersonalToken(t.knex, { user_id: member.id, scope: ['write'] })).token;
     expect((await call('get', `${v1}/users/me`, writeOnly)).headers['www-authenticate']).toContain('scope="read"');
     await call('put', `${v1}/users/me`, tokens.member, { bio: 'Season ticket holder' });
     await call('patch', `${v1}/users/me`, tokens.member, { location: 'Vienna' });
     await call('patch', `${v1}/users/me`, tokens.member, { first_name: '' });
-    await call('get', `${v1}/users/${world.admin.id}`, tokens.member);
+    await call('get', `${v1}/users/${t.world.admin.id}`, tokens.member);
     await call('get', `${v1}/users/${MALFORMED_ID}`, tokens.member);
 
     const alias = (await call('post', `${v1}/user_aliases`, tokens.member, { first_name: 'Tim', last_name: 'Member' }).then((r) => r.body)) as { id: string };
@@ -173,7 +167,7 @@ describe('what the API answers conforms to the document', () => {
     await call('get', `${v1}/user_aliases/${alias.id}`, tokens.member);
     await call('put', `${v1}/user_aliases/${alias.id}`, tokens.member, { first_name: 'Timmy' });
     await call('patch', `${v1}/user_aliases/${alias.id}`, tokens.member, { last_name: 'M' });
-    await call('patch', `${v1}/user_aliases/${aliases.adminBAlias!.id}`, tokens.member, { last_name: 'X' });
+    await call('patch', `${v1}/user_aliases/${aliases.adminBAlias.id}`, tokens.member, { last_name: 'X' });
     await call('delete', `${v1}/user_aliases/${alias.id}`, tokens.member);
 
     const group = (await call('post', `${v1}/groups`, tokens.admin, { name: 'Season 2027' })).body as { id: string };
@@ -209,7 +203,7 @@ describe('what the API answers conforms to the document', () => {
     await call('post', `${v1}/tickets`, tokens.admin, { event_ids: [event.id, event2.id], section: '326', row: 'K', seat: '10', assignee_id: null });
     await call('post', `${v1}/tickets`, tokens.admin, { event_ids: [event.id, RANDOM_UUID], seat: '11' });
     await call('get', `${v1}/tickets?group_id=${group.id}&available=true`, tokens.admin);
-    await call('get', `${v1}/tickets?event_id=${events.otherEvent!.id}`, tokens.admin);
+    await call('get', `${v1}/tickets?event_id=${events.otherEvent.id}`, tokens.admin);
     await call('get', `${v1}/tickets/${ticket.id}`, tokens.member);
     await call('get', `${v1}/ticket/${ticket.id}`, tokens.member);
     await call('get', `${v1}/tickets/${RANDOM_UUID}`, tokens.member);
@@ -218,9 +212,9 @@ describe('what the API answers conforms to the document', () => {
     await call('patch', `${v1}/tickets/${ticket.id}`, tokens.member, { seat: '12' });
     await call('put', `${v1}/ticket/${ticket.id}`, tokens.admin, { cost: 30 });
     await call('patch', `${v1}/ticket/${ticket.id}`, tokens.admin, { note: '' });
-    await call('patch', `${v1}/tickets/${tickets.available!.id}`, world.readOnly, { note: 'x' });
-    await call('post', `${v1}/tickets/${tickets.available!.id}/request`, tokens.member, { message: 'May I?' });
-    await call('post', `${v1}/tickets/${tickets.available!.id}/request`, tokens.admin, {});
+    await call('patch', `${v1}/tickets/${tickets.available.id}`, t.world.readOnly, { note: 'x' });
+    await call('post', `${v1}/tickets/${tickets.available.id}/request`, tokens.member, { message: 'May I?' });
+    await call('post', `${v1}/tickets/${tickets.available.id}/request`, tokens.admin, {});
     await call('get', `${v1}/tickets/${ticket.id}/history`, tokens.admin);
     await call('delete', `${v1}/tickets/${ticket.id}`, tokens.admin);
     const spare = (await call('post', `${v1}/tickets`, tokens.admin, { event_id: event2.id, seat: '20' })).body as { id: string };

@@ -13,9 +13,10 @@
 import type { Knex } from 'knex';
 import request from 'supertest';
 import type { Express } from 'express';
+import type { Database } from '../../src/db';
 import { buildAlias, buildEvent, buildGroup, buildMembership, buildPersonalToken, buildTicket, buildUser, inDays } from '../factories';
-
-type Row = Record<string, any>;
+import { useTestDatabase } from './db';
+import { testApp } from './app';
 
 export async function buildWorld(knex: Knex) {
   const admin = await buildUser(knex, { first_name: 'Ada', last_name: 'Admin' });
@@ -69,13 +70,54 @@ export async function buildWorld(knex: Knex) {
     groupA,
     groupB,
     groupC,
-    events: { past, future, futureB, otherEvent } as Record<string, Row>,
-    aliases: { memberAlias, adminBAlias, outsiderAlias } as Record<string, Row>,
-    tickets: { ownedByAdmin, ownedByMember, available, pastTicket, ticketB, otherTicket } as Record<string, Row>,
+    events: { past, future, futureB, otherEvent },
+    aliases: { memberAlias, adminBAlias, outsiderAlias },
+    tickets: { ownedByAdmin, ownedByMember, available, pastTicket, ticketB, otherTicket },
   };
 }
 
 export type World = Awaited<ReturnType<typeof buildWorld>>;
+
+export interface WorldSetup {
+  readonly db: Database;
+  readonly knex: Knex;
+  readonly world: World;
+  readonly app: Express;
+}
+
+/**
+ * The per-file setup of the API tests: the file's database, the standard world and the app.
+ * By default both are built afresh before every test, on emptied tables; with
+ * `{ truncate: false }` (files whose tests only read) once for the whole file.
+ *
+ *   const t = useWorld();
+ *   it('…', async () => { await as(t.app, t.world.tokens.member).get('/api/v1/tickets').expect(200); });
+ */
+export function useWorld({ truncate = true } = {}): WorldSetup {
+  const database = useTestDatabase({ truncate });
+  let current: { world: World; app: Express } | undefined;
+  (truncate ? beforeEach : beforeAll)(async () => {
+    current = { world: await buildWorld(database.knex), app: testApp(database.db) };
+  });
+  const built = () => {
+    if (!current) throw new Error('useWorld(): the world is ready only inside tests and hooks');
+    return current;
+  };
+  return {
+    get db() {
+      return database.db;
+    },
+    get knex() {
+      return database.knex;
+    },
+    get world() {
+      return built().world;
+    },
+    get app() {
+      return built().app;
+    },
+  };
+}
 
 export const RANDOM_UUID = '4f1c7c3e-5b7a-4a53-9d55-7c1f1e0c2a9b';
 export const MALFORMED_ID = 'not-a-uuid';

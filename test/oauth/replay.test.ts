@@ -2,28 +2,24 @@
 // whole family it started, refreshed tokens included; and neither a replay nor a refresh-token
 // reuse can miss the tokens of an exchange or rotation it races.
 import request from 'supertest';
+import type { Knex } from 'knex';
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
-import { pkcePair } from '../helpers/browser';
-import { buildAuthorizationCode, buildClient, buildToken, buildUser } from '../factories';
+import { buildClient, buildToken, buildUser } from '../factories';
 import { hashToken } from '../../src/security/tokens';
+import { backendPid, started, waitUntilWaitingOnLock } from '../helpers/locks';
+import { codeExchangeFields, issueCode, postToken as post } from './token-helpers';
 
 const db = useTestDatabase();
-const CB = 'http://127.0.0.1:9999/cb';
 
 type App = ReturnType<typeof testApp>;
 type Client = Awaited<ReturnType<typeof buildClient>>;
 
 async function codeFor() {
-  const client = await buildClient(db.knex);
-  const user = await buildUser(db.knex);
-  const pkce = pkcePair();
-  const code = await buildAuthorizationCode(db.knex, { client_id: client.id, user_id: user.id, code_challenge: pkce.challenge, code_challenge_method: 'S256' });
-  const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret! };
-  return { client, user, fields };
+  const issued = await issueCode(db.knex);
+  return { ...issued, fields: codeExchangeFields(issued) };
 }
 
-const post = (app: App, fields: Record<string, string>) => request(app).post('/oauth/token').type('form').send(fields);
 const refresh = (app: App, client: Client, refresh_token: string) =>
   post(app, { grant_type: 'refresh_token', refresh_token, client_id: client.client_id, client_secret: client.secret! });
 
@@ -66,18 +62,11 @@ describe('a replayed code', () => {
 // its race happened: the racers are seen waiting on each other's locks in pg_locks.
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 onPostgres('races (PostgreSQL)', () => {
-  /** Resolves once `count` sessions of this database wait for a lock, or `gaveUp()` (a racer answered without waiting). */
-  async function lockWaiters(count: number, gaveUp: () => boolean = () => false): Promise<void> {
-    for (let polls = 0; polls < 1000; polls++) {
-      const { rows } = await db.knex.raw(
-        `select count(distinct l.pid)::int as waiting from pg_locks l join pg_stat_activity a on a.pid = l.pid
-          where not l.granted and a.datname = current_database()`,
-      );
-      if (rows[0].waiting >= count || gaveUp()) return;
-      await new Promise((resolve) => setTimeout(resolve, 10)); // polling an observed state, not timing a race
-    }
-    throw new Error(`fewer than ${count} sessions ever waited for a lock`);
-  }
+  // A test that fails while a row is held must not leave it locked: the racers would hang on it.
+  const holders: Knex.Transaction[] = [];
+  afterEach(async () => {
+    for (const holder of holders.splice(0)) if (!holder.isCompleted()) await holder.rollback();
+  });
 
   /**
    * Holds the user's row (FOR UPDATE) in another transaction. Storing a token checks its user's
@@ -86,17 +75,9 @@ onPostgres('races (PostgreSQL)', () => {
    */
   async function holdUser(userId: string) {
     const holder = await db.knex.transaction();
+    holders.push(holder);
     await holder('users').where({ id: userId }).forUpdate().first('id');
-    return { release: () => holder.commit() };
-  }
-
-  function started(test: request.Test) {
-    const state = { done: false, response: undefined as unknown as Promise<request.Response> };
-    state.response = test.then((res) => {
-      state.done = true;
-      return res;
-    });
-    return state;
+    return { pid: await backendPid(holder), release: () => holder.commit() };
   }
 
   it('a replay racing the exchange waits for it, then revokes the tokens it stored', async () => {
@@ -104,13 +85,14 @@ onPostgres('races (PostgreSQL)', () => {
     const { client, user, fields } = await codeFor();
     const held = await holdUser(user.id);
     const winner = started(post(app, fields));
-    await lockWaiters(1); // the winner has spent the code and waits to store its tokens
+    // The winner has spent the code and waits to store its tokens.
+    await waitUntilWaitingOnLock(db.knex, { blockedBy: held.pid, finished: () => winner.done });
     const replay = started(post(app, fields));
     // One transaction: the replay waits on the code's row. Without it, it would answer now,
     // having revoked nothing, and the winner's tokens would be stored after.
-    await lockWaiters(2, () => replay.done);
+    await waitUntilWaitingOnLock(db.knex, { sessions: 2, finished: () => replay.done });
     await held.release();
-    const [won, replayed] = await Promise.all([winner.response, replay.response]);
+    const [won, replayed] = await Promise.all([winner.result, replay.result]);
     expect(won.status).toBe(200);
     expect(replayed.body.error).toBe('invalid_grant');
     expect(await accessTokenState(app, client, won.body.access_token)).toEqual(revoked);
@@ -125,12 +107,13 @@ onPostgres('races (PostgreSQL)', () => {
 
     const held = await holdUser(user.id);
     const rotation = started(refresh(app, client, second.refresh_token));
-    await lockWaiters(1); // the rotation has spent the second refresh token and waits to store the third
+    // The rotation has spent the second refresh token and waits to store the third.
+    await waitUntilWaitingOnLock(db.knex, { blockedBy: held.pid, finished: () => rotation.done });
     const reuse = started(refresh(app, client, first.refresh_token));
     // The reuse revokes the family and waits on the second token's row, which the rotation holds.
-    await lockWaiters(2, () => reuse.done);
+    await waitUntilWaitingOnLock(db.knex, { sessions: 2, finished: () => reuse.done });
     await held.release();
-    const [rotated, reused] = await Promise.all([rotation.response, reuse.response]);
+    const [rotated, reused] = await Promise.all([rotation.result, reuse.result]);
     expect(reused.body.error).toBe('invalid_grant');
     expect(rotated.status).toBe(200);
     expect(await accessTokenState(app, client, rotated.body.access_token)).toEqual(revoked);

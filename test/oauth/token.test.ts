@@ -3,22 +3,14 @@ import request from 'supertest';
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
 import { pkcePair } from '../helpers/browser';
-import { buildAuthorizationCode, buildClient, buildToken, buildUser } from '../factories';
+import { buildClient, buildToken } from '../factories';
 import { hashToken } from '../../src/security/tokens';
+import { CB } from './authorize-helpers';
+import { codeExchangeFields, exchangeCode, issueCode, postToken as exchange } from './token-helpers';
 
 const db = useTestDatabase();
-const CB = 'http://127.0.0.1:9999/cb';
-
-async function codeFor(clientOverrides: Record<string, unknown> = {}, codeOverrides: Record<string, unknown> = {}) {
-  const client = await buildClient(db.knex, clientOverrides);
-  const user = await buildUser(db.knex);
-  const pkce = pkcePair();
-  const code = await buildAuthorizationCode(db.knex, { client_id: client.id, user_id: user.id, code_challenge: pkce.challenge, code_challenge_method: 'S256', ...codeOverrides });
-  return { client, user, pkce, code };
-}
-
-const exchange = (app: ReturnType<typeof testApp>, fields: Record<string, string | undefined>) =>
-  request(app).post('/oauth/token').type('form').send(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+/** Credentials sent with HTTP Basic instead: the exchange's other four fields. */
+const noBodyCredentials = { client_id: undefined, client_secret: undefined };
 
 function expectOAuthError(res: request.Response, status: number, error: string) {
   expect(res.status).toBe(status);
@@ -31,13 +23,9 @@ function expectOAuthError(res: request.Response, status: number, error: string) 
 describe('authorization_code grant', () => {
   it('exchanges a code for tokens in the SPEC §3 shape, storing only digests', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    const res = await request(app)
-      .post('/oauth/token')
-      .auth(client.client_id, client.secret!)
-      .type('form')
-      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier })
-      .expect(200);
+    const issued = await issueCode(db.knex);
+    const { client, code } = issued;
+    const res = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send(codeExchangeFields(issued, noBodyCredentials)).expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body).toEqual({
@@ -54,121 +42,111 @@ describe('authorization_code grant', () => {
 
   it('accepts client_secret_post and a JSON body', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    await request(app)
-      .post('/oauth/token')
-      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret })
-      .expect(200);
+    await request(app).post('/oauth/token').send(codeExchangeFields(await issueCode(db.knex))).expect(200);
   });
 
   it('percent-decodes client credentials sent with HTTP Basic (RFC 6749 §2.3.1)', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
+    const issued = await issueCode(db.knex);
+    const { client } = issued;
     const encoded = (value: string) => encodeURIComponent(value).replace(/-/g, '%2D').replace(/_/g, '%5F');
     const basic = Buffer.from(`${encoded(client.client_id)}:${encoded(client.secret!)}`).toString('base64');
-    await request(app)
-      .post('/oauth/token')
-      .set('Authorization', `Basic ${basic}`)
-      .type('form')
-      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier })
-      .expect(200);
+    await request(app).post('/oauth/token').set('Authorization', `Basic ${basic}`).type('form').send(codeExchangeFields(issued, noBodyCredentials)).expect(200);
   });
 
   it('lets a public client exchange with client_id and the PKCE verifier alone', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor({ client_type: 'public' });
-    await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id }).expect(200);
+    const issued = await issueCode(db.knex, { client_type: 'public' });
+    expect(codeExchangeFields(issued)).not.toHaveProperty('client_secret'); // a public client has none
+    await exchangeCode(app, issued).expect(200);
   });
 
   it('rejects an expired code', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor({}, { expires_at: new Date(Date.now() - 1000) });
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+    const issued = await issueCode(db.knex, {}, { expires_at: new Date(Date.now() - 1000) });
+    expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
   });
 
   it('rejects a reused code and revokes the tokens issued from it', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret };
-    const first = await exchange(app, fields).expect(200);
+    const issued = await issueCode(db.knex);
+    const { client } = issued;
+    const first = await exchangeCode(app, issued).expect(200);
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(200);
-    expectOAuthError(await exchange(app, fields), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(401);
     expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
   });
 
   it('gives exactly one success for two concurrent redemptions of one code', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret };
-    const results = await Promise.all([exchange(app, fields), exchange(app, fields), exchange(app, fields)]);
+    const issued = await issueCode(db.knex);
+    const results = await Promise.all([exchangeCode(app, issued), exchangeCode(app, issued), exchangeCode(app, issued)]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
   });
 
   it("rejects another client's code", async () => {
     const app = testApp(db.db);
-    const { pkce, code } = await codeFor();
+    const issued = await issueCode(db.knex);
+    const { code } = issued;
     const other = await buildClient(db.knex);
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued, { client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
     // Its first presentation spent it: a code is good for one attempt, whoever makes it.
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).not.toBeNull();
   });
 
   it('rejects a wrong redirect_uri with invalid_grant (RFC 6749 §5.2), even one registered for the client, and it uses up the code', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor({ redirect_uris: [CB, 'http://127.0.0.1:9999/other'] });
-    const fields = { grant_type: 'authorization_code', code: code.code, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: client.secret };
-    expectOAuthError(await exchange(app, { ...fields, redirect_uri: 'http://127.0.0.1:9999/other' }), 400, 'invalid_grant');
-    expectOAuthError(await exchange(app, { ...fields, redirect_uri: CB }), 400, 'invalid_grant');
-    const missing = await codeFor();
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: missing.code.code, code_verifier: missing.pkce.verifier, client_id: missing.client.client_id, client_secret: missing.client.secret }), 400, 'invalid_request');
+    const issued = await issueCode(db.knex, { redirect_uris: [CB, 'http://127.0.0.1:9999/other'] });
+    expectOAuthError(await exchangeCode(app, issued, { redirect_uri: 'http://127.0.0.1:9999/other' }), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued, { redirect_uri: CB }), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, await issueCode(db.knex), { redirect_uri: undefined }), 400, 'invalid_request');
   });
 
   it('rejects a missing PKCE verifier and a wrong one, and a wrong one uses up the code', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    const base = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, client_id: client.client_id, client_secret: client.secret };
-    expectOAuthError(await exchange(app, { ...base, code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
-    expectOAuthError(await exchange(app, { ...base, code_verifier: pkce.verifier }), 400, 'invalid_grant');
-    const second = await codeFor();
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: second.code.code, redirect_uri: CB, client_id: second.client.client_id, client_secret: second.client.secret }), 400, 'invalid_grant');
+    const issued = await issueCode(db.knex);
+    expectOAuthError(await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, await issueCode(db.knex), { code_verifier: undefined }), 400, 'invalid_grant');
   });
 
   it('rejects a verifier for a code issued without a challenge (PKCE downgrade)', async () => {
     const app = testApp(db.db);
-    const { client, code } = await codeFor({}, { code_challenge: null, code_challenge_method: null });
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkcePair().verifier, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+    const issued = await issueCode(db.knex, {}, { code_challenge: null, code_challenge_method: null });
+    expectOAuthError(await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
   });
 });
 
 describe('client authentication', () => {
   it('rejects a confidential client without its secret, even with PKCE', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id }), 401, 'invalid_client');
+    const issued = await issueCode(db.knex);
+    const { code } = issued;
+    expectOAuthError(await exchangeCode(app, issued, { client_secret: undefined }), 401, 'invalid_client');
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).toBeNull();
   });
 
   it('rejects a wrong secret with 401 and a Basic challenge', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    const res = await request(app).post('/oauth/token').auth(client.client_id, 'sss_wrong').type('form').send({ grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier });
+    const issued = await issueCode(db.knex);
+    const res = await request(app).post('/oauth/token').auth(issued.client.client_id, 'sss_wrong').type('form').send(codeExchangeFields(issued, noBodyCredentials));
     expectOAuthError(res, 401, 'invalid_client');
   });
 
   it('rejects a public client that sends a secret', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor({ client_type: 'public' });
-    expectOAuthError(await exchange(app, { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, client_id: client.client_id, client_secret: 'anything' }), 401, 'invalid_client');
+    const issued = await issueCode(db.knex, { client_type: 'public' });
+    expectOAuthError(await exchangeCode(app, issued, { client_secret: 'anything' }), 401, 'invalid_client');
   });
 
   it('rejects two authentication methods at once, and credentials in the query string', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor();
-    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier };
-    const both = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send({ ...fields, client_secret: client.secret });
+    const issued = await issueCode(db.knex);
+    const { client } = issued;
+    const both = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send(codeExchangeFields(issued, { client_id: undefined }));
     expectOAuthError(both, 400, 'invalid_request');
-    const query = await request(app).post(`/oauth/token?client_secret=${client.secret}`).type('form').send({ ...fields, client_id: client.client_id });
+    const query = await request(app).post(`/oauth/token?client_secret=${client.secret}`).type('form').send(codeExchangeFields(issued, { client_secret: undefined }));
     expectOAuthError(query, 400, 'invalid_request');
   });
 
@@ -190,8 +168,8 @@ describe('client authentication', () => {
 describe('the documented SeatShare GET form', () => {
   it('exchanges a code for a confidential client, with a Deprecation header', async () => {
     const app = testApp(db.db);
-    const { client, code } = await codeFor({}, { code_challenge: null, code_challenge_method: null });
-    const query = new URLSearchParams({ client_id: client.client_id, client_secret: client.secret!, code: code.code, grant_type: 'authorization_code', redirect_uri: CB });
+    const issued = await issueCode(db.knex, {}, { code_challenge: null, code_challenge_method: null });
+    const query = new URLSearchParams(codeExchangeFields(issued, { code_verifier: undefined }));
     const res = await request(app).get(`/oauth/token?${query}`).expect(200);
     expect(res.headers.deprecation).toBe('true');
     expect(res.body.token_type).toBe('bearer');
@@ -199,8 +177,7 @@ describe('the documented SeatShare GET form', () => {
 
   it('is refused without a client secret', async () => {
     const app = testApp(db.db);
-    const { client, pkce, code } = await codeFor({ client_type: 'public' });
-    const query = new URLSearchParams({ client_id: client.client_id, code: code.code, grant_type: 'authorization_code', redirect_uri: CB, code_verifier: pkce.verifier });
+    const query = new URLSearchParams(codeExchangeFields(await issueCode(db.knex, { client_type: 'public' })));
     expectOAuthError(await request(app).get(`/oauth/token?${query}`), 400, 'invalid_request');
   });
 });
