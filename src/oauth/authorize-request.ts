@@ -3,6 +3,7 @@
 //   response_type → scope → PKCE → state   failures are a RedirectError: back to the client
 //                           (at once only when its redirect URI is trusted; see authorize.ts)
 import type { Knex } from 'knex';
+import { displayName } from '../users/display-name';
 import { findClientWithOwner, type ClientRow, type ClientWithOwner } from './clients';
 import { redirectUriMatches } from './redirect-uris';
 import { parseScope, type Scope } from './scopes';
@@ -86,7 +87,7 @@ export interface ApplicationView {
 
 export function presentApplication(client: ClientWithOwner): ApplicationView {
   const registrant =
-    client.owner_id === null ? null : { name: `${client.owner_first_name ?? ''} ${client.owner_last_name ?? ''}`.trim(), email: client.owner_email ?? '' };
+    client.owner_id === null ? null : { name: displayName(client.owner_first_name ?? '', client.owner_last_name ?? ''), email: client.owner_email ?? '' };
   return { name: client.name, registrant };
 }
 

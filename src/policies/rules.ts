@@ -14,21 +14,22 @@ export const isOwner = (actor: Actor, ticket: { owner_id: string }): boolean => 
 export const isAssignee = (actor: Actor, ticket: { assignee_id: string | null }): boolean => ticket.assignee_id === actor.userId;
 
 // --- Groups ------------------------------------------------------------------------------
+// `group.role` is the actor's role in it (every visible group has one; an event carries its
+// group's).
 
-/** `group.role` is the actor's role in it (every visible group has one). */
-export function mayUpdateGroup(group: { role: Role }): Verdict {
-  return isAdmin(group) ? allow : deny('Only an admin of this group may change it.');
+/** A rule for what only the group's admins do; `reason` is what everyone else is told. */
+function adminsOnly(reason: string): (group: { role: Role }) => Verdict {
+  return (group) => (isAdmin(group) ? allow : deny(reason));
 }
+
+/** Changing the group's name and description. */
+export const mayUpdateGroup = adminsOnly('Only an admin of this group may change it.');
 
 /** Adding, changing and deleting a group's events. */
-export function mayManageEvents(group: { role: Role }): Verdict {
-  return isAdmin(group) ? allow : deny("Only an admin of this group may add or change its events.");
-}
+export const mayManageEvents = adminsOnly('Only an admin of this group may add or change its events.');
 
 /** Deactivating the group, its invitations and join code, its members' roles. */
-export function mayAdministerGroup(group: { role: Role }): Verdict {
-  return isAdmin(group) ? allow : deny('Only an admin of this group may do this.');
-}
+export const mayAdministerGroup = adminsOnly('Only an admin of this group may do this.');
 
 /** Removing a member: an admin removes anyone, a member removes themself (leaves). */
 export function mayRemoveMember(actor: Actor, group: { role: Role }, userId: string): Verdict {

@@ -4,13 +4,16 @@ import { isUuid } from '../../src/policies/ids';
 import {
   isAdmin,
   isAssignee,
+  isLastAdmin,
   isOwner,
   isSelf,
   isValidAliasChoice,
+  mayAdministerGroup,
   mayChangeAlias,
   mayChangeTicket,
   mayDeleteTicket,
   mayManageEvents,
+  mayRemoveMember,
   mayRequestTicket,
   mayUpdateGroup,
   mayUpdateTicket,
@@ -53,8 +56,27 @@ describe('rules', () => {
   });
 
   it('mayManageEvents: admins only', () => {
-    expect(mayManageEvents({ role: 'admin' }).allowed).toBe(true);
-    expect(mayManageEvents({ role: 'member' }).allowed).toBe(false);
+    expect(mayManageEvents({ role: 'admin' })).toEqual(allow);
+    expect(mayManageEvents({ role: 'member' })).toEqual(deny('Only an admin of this group may add or change its events.'));
+  });
+
+  it('mayAdministerGroup: admins only', () => {
+    expect(mayAdministerGroup({ role: 'admin' })).toEqual(allow);
+    expect(mayAdministerGroup({ role: 'member' })).toEqual(deny('Only an admin of this group may do this.'));
+  });
+
+  it('mayRemoveMember: an admin removes anyone, a member only themself', () => {
+    expect(mayRemoveMember(me, { role: 'admin' }, 'you')).toEqual(allow);
+    expect(mayRemoveMember(me, { role: 'admin' }, 'me')).toEqual(allow);
+    expect(mayRemoveMember(me, { role: 'member' }, 'me')).toEqual(allow); // leaving
+    expect(mayRemoveMember(me, { role: 'member' }, 'you')).toEqual(deny('Only an admin may remove another member; you may leave.'));
+  });
+
+  it('isLastAdmin: an admin with no other admin beside them', () => {
+    expect(isLastAdmin({ role: 'admin' }, 1)).toBe(true);
+    expect(isLastAdmin({ role: 'admin' }, 2)).toBe(false);
+    expect(isLastAdmin({ role: 'member' }, 1)).toBe(false); // a member is never the last admin
+    expect(isLastAdmin({ role: 'member' }, 0)).toBe(false);
   });
 
   it('mayChangeAlias: its maker only', () => {

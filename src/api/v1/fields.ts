@@ -57,7 +57,3 @@ export const timeZone = z.string().refine((zone) => {
 
 /** ISO 8601 in UTC with Z (SPEC §4). */
 export const iso = (date: Date): string => date.toISOString();
-export const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
-
-/** "First Last": how people and aliases are named in the API. */
-export const displayName = (first: string, last: string): string => `${first} ${last}`;

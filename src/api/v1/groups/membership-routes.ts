@@ -10,16 +10,14 @@ import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { isLastAdmin, mayAdministerGroup, mayRemoveMember } from '../../../policies/rules';
-import { cancelInvitation, createInvitation, findInvitation, invitationView, listInvitations, presentInvitation, type InvitationRow } from './invitations';
-import { named } from '../views';
+import { cancelInvitation, createInvitation, findInvitation, listInvitations } from './invitations';
 import { changeRole, findMember, removeMember } from './members';
+import { invitationView, membershipView, presentInvitation, presentMembership, type InvitationRow } from './presenter';
 import { findGroup } from './queries';
 import { changeRoleBody, createInvitationBody, listInvitationsQuery } from './schema';
 
 const LAST_ADMIN = 'A group keeps at least one admin: promote another member first.';
 const MEMBER = 'A member who is not an admin of the group.';
-
-export const membershipView = named('Membership', z.strictObject({ user_id: z.uuid(), role: z.enum(['admin', 'member']) }));
 
 export function membershipRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
@@ -43,7 +41,7 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
           if (body.role === 'member' && isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await changeRole(trx, group, member, body.role);
         });
-        res.json({ user_id: String(req.params.user_id), role: body.role });
+        res.json(presentMembership({ user_id: String(req.params.user_id), role: body.role }));
       },
     ),
     delete: endpoint(

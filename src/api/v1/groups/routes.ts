@@ -8,7 +8,7 @@ import { fetchPage, setPageHeaders } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
-import { mayAdministerGroup, mayUpdateGroup } from '../../../policies/rules';
+import { isAdmin, mayAdministerGroup, mayUpdateGroup } from '../../../policies/rules';
 import { createGroup, deactivateGroup, replaceJoinCode } from './admin';
 import { joinWithCode } from './members';
 import { groupView, presentGroup, type GroupRow } from './presenter';
@@ -16,6 +16,9 @@ import { findGroup, listGroups, updateGroup } from './queries';
 import { createGroupBody, joinGroupBody, listGroupsQuery, updateGroupBody } from './schema';
 
 const MEMBER = 'A member who is not an admin of the group.';
+
+/** A group as the caller sees it: its reusable join code only when the caller is one of its admins. */
+const presentYourGroup = (group: GroupRow) => presentGroup(group, { includeInvitationCode: isAdmin(group) });
 
 export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
@@ -31,7 +34,7 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       async (req, res, { query: page }) => {
         const { rows, total } = await fetchPage<GroupRow>(knex, listGroups(knex, actorOf(req)), page);
         setPageHeaders(req, res, config.baseUrl, page, total);
-        res.json(rows.map(presentGroup));
+        res.json(rows.map(presentYourGroup));
       },
     ),
     post: endpoint(
@@ -45,7 +48,7 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const actor = actorOf(req);
         const id = await knex.transaction((trx) => createGroup(trx, actor, body));
         const group = authorize(await findGroup(knex, actor, id));
-        res.status(201).location(`${config.baseUrl}/api/v1/groups/${group.id}`).json(presentGroup(group));
+        res.status(201).location(`${config.baseUrl}/api/v1/groups/${group.id}`).json(presentYourGroup(group));
       },
     ),
   });
@@ -63,7 +66,7 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       async (req, res, { body }) => {
         const actor = actorOf(req);
         const id = await knex.transaction((trx) => joinWithCode(trx, actor, body.code));
-        res.json(presentGroup(authorize(await findGroup(knex, actor, id))));
+        res.json(presentYourGroup(authorize(await findGroup(knex, actor, id))));
       },
     ),
   });
@@ -78,13 +81,13 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     },
     async (req, res, { body }) => {
       const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)), mayUpdateGroup);
-      res.json(presentGroup(await updateGroup(knex, group, body)));
+      res.json(presentYourGroup(await updateGroup(knex, group, body)));
     },
   );
 
   resource(router, '/groups/:id', {
     get: endpoint({ summary: 'Get a group', responses: { 200: { description: 'The group.', body: groupView } } }, async (req, res) => {
-      res.json(presentGroup(authorize(await findGroup(knex, actorOf(req), String(req.params.id)))));
+      res.json(presentYourGroup(authorize(await findGroup(knex, actorOf(req), String(req.params.id)))));
     }),
     put: update,
     patch: update,
@@ -115,7 +118,7 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const actor = actorOf(req);
         const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
         await replaceJoinCode(knex, group);
-        res.json(presentGroup(authorize(await findGroup(knex, actor, group.id))));
+        res.json(presentYourGroup(authorize(await findGroup(knex, actor, group.id))));
       },
     ),
   });

@@ -1,25 +1,12 @@
 // A ticket's history (SPEC §5): every change, newest first, to the members of its group, and
 // members' requests for a seat. Read through the ticket's visibility scope (the ticket has
 // already been authorized by the route), so history is never visible without its ticket.
+// Presented by presenter.ts.
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
 import { visibleTickets } from '../../../policies/scopes';
-import { z } from 'zod';
-import { displayName, iso } from '../fields';
-import { id, named, summary, timestamp } from '../views';
-import type { TicketRow } from './presenter';
-
-export interface HistoryRow {
-  id: string;
-  action: 'created' | 'updated' | 'assigned' | 'unassigned' | 'requested' | 'deleted';
-  actor_id: string | null;
-  actor_first_name: string | null;
-  actor_last_name: string | null;
-  changes: Record<string, [unknown, unknown]>;
-  message: string | null;
-  created_at: Date;
-}
+import type { HistoryRow, TicketRow } from './presenter';
 
 const HISTORY_COLUMNS = ['h.id', 'h.action', 'h.actor_id', 'ha.first_name as actor_first_name', 'ha.last_name as actor_last_name', 'h.changes', 'h.message', 'h.created_at'];
 
@@ -66,28 +53,4 @@ export async function recordRequest(db: Knex, actor: Actor, ticket: Authorized<T
     .insert({ ticket_id: ticket.id, group_id: ticket.group_id, actor_id: actor.userId, action: 'requested', changes: '{}', message: message ?? null })
     .returning('id');
   return listHistory(db, actor, ticket).where('h.id', entry.id).first();
-}
-
-export const historyEntryView = named(
-  'TicketHistoryEntry',
-  z.strictObject({
-    id,
-    action: z.enum(['created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted']),
-    actor: summary.nullable().meta({ description: 'Who did it; null when their account is gone.' }),
-    changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).meta({ description: '{field: [old, new]}' }),
-    message: z.string().nullable().meta({ description: 'The message of a request.' }),
-    created_at: timestamp,
-  }),
-);
-
-export function presentHistoryEntry(entry: HistoryRow): z.output<typeof historyEntryView> {
-  const changes = typeof entry.changes === 'string' ? JSON.parse(entry.changes) : entry.changes;
-  return {
-    id: entry.id,
-    action: entry.action,
-    actor: entry.actor_id ? { id: entry.actor_id, display_name: displayName(entry.actor_first_name!, entry.actor_last_name!) } : null,
-    changes,
-    message: entry.message,
-    created_at: iso(entry.created_at),
-  };
 }

@@ -1,6 +1,7 @@
 // Tickets as the API shows them (SPEC §5), with the event, owner, assignee and alias
-// summaries that the list query joins in (no query per row).
+// summaries that the list query joins in (no query per row); and their history entries.
 import { z } from 'zod';
+import { displayName } from '../../../users/display-name';
 import { iso } from '../fields';
 import { id, named, summary, timestamp } from '../views';
 
@@ -41,7 +42,7 @@ export interface TicketRow {
   updated_at: Date;
   event_name: string;
   event_start_time: Date;
-  /** "First Last" (as fields.ts displayName writes it) of the owner, assignee and alias. */
+  /** The display names (users/display-name.ts, computed in SQL) of the owner, assignee and alias. */
   owner_name: string;
   assignee_name: string | null;
   alias_name: string | null;
@@ -69,5 +70,45 @@ export function presentTicket(ticket: TicketRow): z.output<typeof ticketView> {
     note: ticket.note,
     created_at: iso(ticket.created_at),
     updated_at: iso(ticket.updated_at),
+  };
+}
+
+// --- History -------------------------------------------------------------------------------
+
+type HistoryChanges = Record<string, [unknown, unknown]>;
+
+export interface HistoryRow {
+  id: string;
+  action: 'created' | 'updated' | 'assigned' | 'unassigned' | 'requested' | 'deleted';
+  actor_id: string | null;
+  actor_first_name: string | null;
+  actor_last_name: string | null;
+  /** {field: [old, new]}, as the driver hands jsonb over (parsed, or as its text). */
+  changes: HistoryChanges | string;
+  message: string | null;
+  created_at: Date;
+}
+
+export const historyEntryView = named(
+  'TicketHistoryEntry',
+  z.strictObject({
+    id,
+    action: z.enum(['created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted']),
+    actor: summary.nullable().meta({ description: 'Who did it; null when their account is gone.' }),
+    changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).meta({ description: '{field: [old, new]}' }),
+    message: z.string().nullable().meta({ description: 'The message of a request.' }),
+    created_at: timestamp,
+  }),
+);
+
+export function presentHistoryEntry(entry: HistoryRow): z.output<typeof historyEntryView> {
+  const changes = typeof entry.changes === 'string' ? (JSON.parse(entry.changes) as HistoryChanges) : entry.changes;
+  return {
+    id: entry.id,
+    action: entry.action,
+    actor: entry.actor_id ? { id: entry.actor_id, display_name: displayName(entry.actor_first_name!, entry.actor_last_name!) } : null,
+    changes,
+    message: entry.message,
+    created_at: iso(entry.created_at),
   };
 }

@@ -12,8 +12,8 @@ import { authorize } from '../../../policies/authorize';
 import { mayDeleteTicket, mayRequestTicket, mayUpdateTicket } from '../../../policies/rules';
 import { deleteTicket, resolveTicketChanges, saveTicketChanges } from './changes';
 import { createTickets } from './creation';
-import { historyEntryView, listHistory, presentHistoryEntry, recordRequest, type HistoryRow } from './history';
-import { presentTicket, ticketView, type TicketRow } from './presenter';
+import { listHistory, recordRequest } from './history';
+import { historyEntryView, presentHistoryEntry, presentTicket, ticketView, type HistoryRow, type TicketRow } from './presenter';
 import { findFilterTargets, findTicket, findTickets, listTickets } from './queries';
 import { createTicketBody, historyQuery, listTicketsQuery, requestTicketBody, updateTicketBody } from './schema';
 

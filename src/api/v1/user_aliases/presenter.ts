@@ -1,6 +1,6 @@
 // User aliases as the API shows them (SPEC §5).
 import { z } from 'zod';
-import { displayName } from '../fields';
+import { displayName } from '../../../users/display-name';
 import { id, named } from '../views';
 
 export const aliasView = named(

@@ -3,7 +3,8 @@
 import type { UserRow } from '../../../users/users';
 import { z } from 'zod';
 import type { Role } from '../../../policies/rules';
-import { displayName, iso } from '../fields';
+import { displayName } from '../../../users/display-name';
+import { iso } from '../fields';
 import { id, named, timestamp } from '../views';
 
 export const userView = named(
