@@ -63,12 +63,18 @@ export function cpuSnapshot(roots: number[]): CpuSnapshot | null {
  * CPU seconds spent between two snapshots, per process present at the end (a process that
  * started meanwhile counts from zero; one that ended is lost, so this never goes negative).
  */
-export function cpuSpent(before: CpuSnapshot | null, after: CpuSnapshot | null): { server: number | null; postgres: number | null } {
+export function cpuSpent(
+  before: CpuSnapshot | null,
+  after: CpuSnapshot | null,
+): { server: number | null; postgres: number | null } {
   if (!before || !after) return { server: null, postgres: null };
   const spent = (a: Map<number, number>, b: Map<number, number>) => {
     let ticks = 0;
     for (const [pid, t] of b) ticks += Math.max(0, t - (a.get(pid) ?? 0));
     return ticks / TICKS_PER_SECOND;
   };
-  return { server: spent(before.server, after.server), postgres: after.postgres.size ? spent(before.postgres, after.postgres) : null };
+  return {
+    server: spent(before.server, after.server),
+    postgres: after.postgres.size ? spent(before.postgres, after.postgres) : null,
+  };
 }

@@ -13,7 +13,12 @@ export function databaseUrlFor(baseUrl: string, tickets: number): string {
 }
 
 function connect(url: string, pool = 2): Knex {
-  return knexFactory({ client: 'pg', connection: { connectionString: url, application_name: 'seatshare-bench' }, pool: { min: 0, max: pool }, migrations: { migrationSource } });
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: url, application_name: 'seatshare-bench' },
+    pool: { min: 0, max: pool },
+    migrations: { migrationSource },
+  });
 }
 
 export interface Dataset {
@@ -37,7 +42,8 @@ export async function ensureDataset(baseUrl: string, tickets: number, log: (line
     await migrateToLatest(knex);
     const n = Number((await knex.raw('select count(*) as n from tickets')).rows[0].n);
     if (Number(n) >= tickets) return { url, tickets: Number(n), seededSeconds: null };
-    if (Number(n) > 0) throw new Error(`${name} holds ${n} tickets, fewer than ${tickets}: drop it (dropdb ${name}) and run again.`);
+    if (Number(n) > 0)
+      throw new Error(`${name} holds ${n} tickets, fewer than ${tickets}: drop it (dropdb ${name}) and run again.`);
     log(`seeding ${tickets} tickets into ${name}…`);
     const started = Date.now();
     const seeded = await seedBulk(knex, { tickets });

@@ -9,7 +9,14 @@ import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
-const client = { client_id: 'bench', client_secret: 'bench-secret-0123456789abcdef0123456789abcdef', redirect_uris: ['http://127.0.0.1:9999/cb'], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' };
+const client = {
+  client_id: 'bench',
+  client_secret: 'bench-secret-0123456789abcdef0123456789abcdef',
+  redirect_uris: ['http://127.0.0.1:9999/cb'],
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
 const verifier = process.env.CODE_VERIFIER;
 const challenge = createHash('sha256').update(verifier).digest('base64url');
 
@@ -67,10 +74,23 @@ async function mint(count) {
   const grantId = await grant.save();
   const codes = [];
   for (let i = 0; i < count; i++) {
-    const code = new provider.AuthorizationCode({ accountId: 'user-1', client: registered, grantId, redirectUri: client.redirect_uris[0], scope: 'read write', codeChallenge: challenge, codeChallengeMethod: 'S256' });
+    const code = new provider.AuthorizationCode({
+      accountId: 'user-1',
+      client: registered,
+      grantId,
+      redirectUri: client.redirect_uris[0],
+      scope: 'read write',
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+    });
     codes.push(await code.save());
   }
-  const accessToken = await new provider.AccessToken({ accountId: 'user-1', client: registered, grantId, scope: 'read write' }).save();
+  const accessToken = await new provider.AccessToken({
+    accountId: 'user-1',
+    client: registered,
+    grantId,
+    scope: 'read write',
+  }).save();
   return { codes, accessToken };
 }
 

@@ -20,8 +20,18 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-export async function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, port: number, readyPath = '/readyz'): Promise<Started> {
-  const child: ChildProcess = spawn(command, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function start(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  readyPath = '/readyz',
+): Promise<Started> {
+  const child: ChildProcess = spawn(command, args, {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

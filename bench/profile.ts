@@ -61,7 +61,8 @@ export function summarize(profile: CpuProfile, window: Window = {}, top = 20): s
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
-    if (at >= (window.fromMicros ?? -Infinity) && at < (window.toMicros ?? Infinity)) selfTime.set(id, (selfTime.get(id) ?? 0) + delta);
+    if (at >= (window.fromMicros ?? -Infinity) && at < (window.toMicros ?? Infinity))
+      selfTime.set(id, (selfTime.get(id) ?? 0) + delta);
   });
   const byOwner = new Map<string, number>();
   const byFunction = new Map<string, number>();
@@ -77,14 +78,22 @@ export function summarize(profile: CpuProfile, window: Window = {}, top = 20): s
   }
   const table = (title: string, entries: Map<string, number>) =>
     [`${title} (self time, % of busy CPU)`]
-      .concat([...entries].sort(([, a], [, b]) => b - a).slice(0, top).map(([name, time]) => `${((100 * time) / busy).toFixed(1).padStart(6)} %  ${name}`))
+      .concat(
+        [...entries]
+          .sort(([, a], [, b]) => b - a)
+          .slice(0, top)
+          .map(([name, time]) => `${((100 * time) / busy).toFixed(1).padStart(6)} %  ${name}`),
+      )
       .join('\n');
   const perRequest = window.requests ? `, ${(busy / window.requests).toFixed(0)} µs per request` : '';
   return `busy CPU: ${(busy / 1e6).toFixed(2)} s${perRequest}\n\n${table('by package or file', byOwner)}\n\n${table('by function', byFunction)}\n`;
 }
 
 async function main() {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { request: { type: 'string' }, seconds: { type: 'string' }, tickets: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { request: { type: 'string' }, seconds: { type: 'string' }, tickets: { type: 'string' } },
+  });
   const kind = values.request as RequestKind;
   if (!REQUESTS.includes(kind)) throw new UsageError(`--request must be one of ${REQUESTS.join(', ')}.`);
   const databaseUrl = process.env.DATABASE_URL;
@@ -104,38 +113,69 @@ async function main() {
   const dir = path.join(ROOT, 'bench-results', `profile-${kind}-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const app = await start('SeatShare', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(ROOT, 'dist/src/server.js')], {
-    DATABASE_URL: dataset.url,
-    BASE_URL: `http://127.0.0.1:${port}`,
-    WEB_CONCURRENCY: '1',
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
-    RATE_LIMIT_API_PER_TOKEN: '1000000',
-    RATE_LIMIT_TOKEN_PER_IP: '1000000',
-  }, port);
+  const app = await start(
+    'SeatShare',
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(ROOT, 'dist/src/server.js')],
+    {
+      DATABASE_URL: dataset.url,
+      BASE_URL: `http://127.0.0.1:${port}`,
+      WEB_CONCURRENCY: '1',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
+      RATE_LIMIT_API_PER_TOKEN: '1000000',
+      RATE_LIMIT_TOKEN_PER_IP: '1000000',
+    },
+    port,
+  );
   const window: Window = {};
   try {
     const exchange = await fetch(`${app.baseUrl}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': FORM, authorization: clientAuth },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: codes.pop()!, redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: codes.pop()!,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: CODE_VERIFIER,
+      }),
     });
     const accessToken = ((await exchange.json()) as { access_token: string }).access_token;
     let i = 0;
-    const post = (body: Record<string, string>, target = '/oauth/token'): LoadRequest => ({ method: 'POST', path: target, headers: { 'content-type': FORM, authorization: clientAuth }, body: new URLSearchParams(body).toString() });
+    const post = (body: Record<string, string>, target = '/oauth/token'): LoadRequest => ({
+      method: 'POST',
+      path: target,
+      headers: { 'content-type': FORM, authorization: clientAuth },
+      body: new URLSearchParams(body).toString(),
+    });
     const next: Record<RequestKind, () => LoadRequest> = {
-      code: () => post({ grant_type: 'authorization_code', code: codes[i++ % codes.length]!, redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+      code: () =>
+        post({
+          grant_type: 'authorization_code',
+          code: codes[i++ % codes.length]!,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: CODE_VERIFIER,
+        }),
       refresh: () => post({ grant_type: 'refresh_token', refresh_token: refreshTokens[i++ % refreshTokens.length]! }),
       introspect: () => post({ token: accessToken }, '/oauth/introspect'),
       list: () => ({ path: '/api/v1/tickets?limit=50', headers: { authorization: `Bearer ${accessToken}` } }),
-      ticket: () => ({ path: `/api/v1/tickets/${fixtures.visibleTicketIds[i++ % fixtures.visibleTicketIds.length]}`, headers: { authorization: `Bearer ${accessToken}` } }),
+      ticket: () => ({
+        path: `/api/v1/tickets/${fixtures.visibleTicketIds[i++ % fixtures.visibleTicketIds.length]}`,
+        headers: { authorization: `Bearer ${accessToken}` },
+      }),
       metadata: () => ({ path: '/.well-known/oauth-authorization-server' }),
     };
     log(`${kind} at 32 connections for ${seconds} s, one worker under --cpu-prof…`);
     // The profile covers the process's whole life; start-up (module loading) is left out.
     window.fromMicros = monotonicMicros();
-    const result = await load(app.baseUrl, { connections: 32, seconds, warmupSeconds: 0, next: next[kind], serverPids: () => [app.pid] });
+    const result = await load(app.baseUrl, {
+      connections: 32,
+      seconds,
+      warmupSeconds: 0,
+      next: next[kind],
+      serverPids: () => [app.pid],
+    });
     window.toMicros = monotonicMicros();
     window.requests = result.requests;
     log(`${result.rps.toFixed(0)} req/s, ${result.errors} errors, server CPU ${result.serverCpu?.toFixed(0) ?? '?'} %`);

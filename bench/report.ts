@@ -23,7 +23,8 @@ export interface Report {
   scale: ScalePoint[];
 }
 
-const find = (rows: Row[], name: string, connections: number) => rows.find((row) => row.name === name && row.connections === connections);
+const find = (rows: Row[], name: string, connections: number) =>
+  rows.find((row) => row.name === name && row.connections === connections);
 const ratio = (a: number, b: number | undefined) => (b ? a / b : NaN);
 const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
@@ -45,13 +46,28 @@ export function targets(report: Report): Target[] {
     const base1 = find(report.rows, baseline, 1);
     if (list32 && base32) {
       const r = ratio(list32.rps, base32.rps);
-      out.push({ what: `ticket list req/s, 32 conn, vs ${baseline}`, goal: '≥ 0.60 ×', measured: `${fixed(r)} ×`, met: r >= 0.6 });
+      out.push({
+        what: `ticket list req/s, 32 conn, vs ${baseline}`,
+        goal: '≥ 0.60 ×',
+        measured: `${fixed(r)} ×`,
+        met: r >= 0.6,
+      });
       const p = ratio(list32.p99, base32.p99);
-      out.push({ what: `ticket list p99, 32 conn, vs ${baseline}`, goal: '≤ 1.5 ×', measured: `${fixed(p)} ×`, met: p <= 1.5 });
+      out.push({
+        what: `ticket list p99, 32 conn, vs ${baseline}`,
+        goal: '≤ 1.5 ×',
+        measured: `${fixed(p)} ×`,
+        met: p <= 1.5,
+      });
     }
     if (list1 && base1) {
       const r = ratio(list1.p50, base1.p50);
-      out.push({ what: `ticket list p50, 1 conn, vs ${baseline}`, goal: '≤ 2 ×', measured: `${fixed(r)} × (${list1.p50} vs ${base1.p50} ms)`, met: r <= 2 });
+      out.push({
+        what: `ticket list p50, 1 conn, vs ${baseline}`,
+        goal: '≤ 2 ×',
+        measured: `${fixed(r)} × (${list1.p50} vs ${base1.p50} ms)`,
+        met: r <= 2,
+      });
     }
   }
   if (report.scale.length >= 2) {
@@ -60,7 +76,12 @@ export function targets(report: Report): Target[] {
     if (small && large) {
       // The mean at 1 connection: p50 is in whole milliseconds, too coarse for a 3 ms request.
       const r = ratio(large.mean, small.mean);
-      out.push({ what: `ticket list mean latency, ${report.scale[report.scale.length - 1]!.tickets} vs ${report.scale[0]!.tickets} tickets`, goal: '≤ 1.2 ×', measured: `${fixed(r)} × (${large.mean} vs ${small.mean} ms)`, met: r <= 1.2 });
+      out.push({
+        what: `ticket list mean latency, ${report.scale[report.scale.length - 1]!.tickets} vs ${report.scale[0]!.tickets} tickets`,
+        goal: '≤ 1.2 ×',
+        measured: `${fixed(r)} × (${large.mean} vs ${small.mean} ms)`,
+        met: r <= 1.2,
+      });
     }
   }
   for (const [mine, peer, what] of [
@@ -71,7 +92,12 @@ export function targets(report: Report): Target[] {
     const b = find(report.rows, peer, 32);
     if (a && b) {
       const r = ratio(a.rps, b.rps);
-      out.push({ what: `${what} throughput`, goal: '≥ 0.50 × oidc-provider', measured: `${fixed(r)} ×`, met: r >= 0.5 });
+      out.push({
+        what: `${what} throughput`,
+        goal: '≥ 0.50 × oidc-provider',
+        measured: `${fixed(r)} ×`,
+        met: r >= 0.5,
+      });
     }
   }
   return out;
@@ -79,15 +105,21 @@ export function targets(report: Report): Target[] {
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 const cpu = (n: number | null) => (n === null ? 'n/a' : `${n}%`);
 
-export function printReport(report: Report, write: (text: string) => void = (text) => process.stdout.write(text)): void {
+export function printReport(
+  report: Report,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): void {
   const { settings, machine } = report;
-  write(`\nSeatShare bench — ${report.at}, ${machine.cpus} CPUs, Node ${machine.node}; ${settings.tickets} tickets, ${settings.workers} worker(s), ${settings.seconds} s measured after ${settings.warmupSeconds} s warm-up\n\n`);
+  write(
+    `\nSeatShare bench — ${report.at}, ${machine.cpus} CPUs, Node ${machine.node}; ${settings.tickets} tickets, ${settings.workers} worker(s), ${settings.seconds} s measured after ${settings.warmupSeconds} s warm-up\n\n`,
+  );
   write(
     table(
       ['request', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU', 'PG CPU', 'ratio', 'to'],
@@ -95,7 +127,18 @@ export function printReport(report: Report, write: (text: string) => void = (tex
         const other = row.compareTo ? find(report.rows, row.compareTo, row.connections) : undefined;
         // Throughput ratio at 32 connections, latency ratio (p50) at 1.
         const r = other ? (row.connections === 1 ? ratio(row.p50, other.p50) : ratio(row.rps, other.rps)) : NaN;
-        return [row.name, String(row.connections), String(row.rps), String(row.p50), String(row.p99), String(row.errors), cpu(row.serverCpu), cpu(row.postgresCpu), fixed(r), other ? (row.connections === 1 ? 'p50 vs ' : 'req/s vs ') + row.compareTo : ''];
+        return [
+          row.name,
+          String(row.connections),
+          String(row.rps),
+          String(row.p50),
+          String(row.p99),
+          String(row.errors),
+          cpu(row.serverCpu),
+          cpu(row.postgresCpu),
+          fixed(r),
+          other ? (row.connections === 1 ? 'p50 vs ' : 'req/s vs ') + row.compareTo : '',
+        ];
       }),
     ) + '\n',
   );
@@ -104,14 +147,29 @@ export function printReport(report: Report, write: (text: string) => void = (tex
     write(
       table(
         ['tickets', 'conn', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'errors'],
-        report.scale.flatMap((point) => point.results.map((r) => [String(point.tickets), String(r.connections), String(r.rps), String(r.mean), String(r.p50), String(r.p99), String(r.errors)])),
+        report.scale.flatMap((point) =>
+          point.results.map((r) => [
+            String(point.tickets),
+            String(r.connections),
+            String(r.rps),
+            String(r.mean),
+            String(r.p50),
+            String(r.p99),
+            String(r.errors),
+          ]),
+        ),
       ) + '\n',
     );
   }
   const goals = targets(report);
   if (goals.length) {
     write('\nTargets\n');
-    write(table(['target', 'goal', 'measured', ''], goals.map((t) => [t.what, t.goal, t.measured, t.met ? 'met' : 'MISSED'])) + '\n');
+    write(
+      table(
+        ['target', 'goal', 'measured', ''],
+        goals.map((t) => [t.what, t.goal, t.measured, t.met ? 'met' : 'MISSED']),
+      ) + '\n',
+    );
   }
 }
 

@@ -15,7 +15,15 @@ import knexFactory from 'knex';
 import { pageQuery } from '../src/http/pagination';
 import { listTickets } from '../src/api/v1/tickets/queries';
 import { ensureDataset, type Dataset } from './datasets';
-import { CODE_VERIFIER, REDIRECT_URI, connect, makeCodes, makeFixtures, makeRefreshTokens, type Fixtures } from './fixtures';
+import {
+  CODE_VERIFIER,
+  REDIRECT_URI,
+  connect,
+  makeCodes,
+  makeFixtures,
+  makeRefreshTokens,
+  type Fixtures,
+} from './fixtures';
 import { load, type LoadRequest, type LoadResult } from './load';
 import { freePort, start, type Started } from './processes';
 import { printReport, writeReport, type Row, type ScalePoint } from './report';
@@ -86,21 +94,28 @@ function once<T>(items: T[]): () => T {
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
 
 function startApp(url: string, port: number, workers: number): Promise<Started> {
-  return start('SeatShare', process.execPath, [path.join(ROOT, 'dist/src/server.js')], {
-    DATABASE_URL: url,
-    BASE_URL: `http://127.0.0.1:${port}`,
-    WEB_CONCURRENCY: String(workers),
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
-    // The bench measures speed, not the limits: one token and one IP make every request.
-    RATE_LIMIT_API_PER_TOKEN: '1000000',
-    RATE_LIMIT_TOKEN_PER_IP: '1000000',
-  }, port);
+  return start(
+    'SeatShare',
+    process.execPath,
+    [path.join(ROOT, 'dist/src/server.js')],
+    {
+      DATABASE_URL: url,
+      BASE_URL: `http://127.0.0.1:${port}`,
+      WEB_CONCURRENCY: String(workers),
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
+      // The bench measures speed, not the limits: one token and one IP make every request.
+      RATE_LIMIT_API_PER_TOKEN: '1000000',
+      RATE_LIMIT_TOKEN_PER_IP: '1000000',
+    },
+    port,
+  );
 }
 
 /** A real access token, from a real authorization-code exchange at the app's token endpoint. */
@@ -118,7 +133,9 @@ async function accessToken(app: Started, fixtures: Fixtures, code: string): Prom
 /** The SQL the app sends for the user's first page of tickets, for the baseline to run as is. */
 async function baselineStatement(fixtures: Fixtures, file: string): Promise<void> {
   const knex = knexFactory({ client: 'pg' });
-  const statement = pageQuery(knex, listTickets(knex, { userId: fixtures.userId }, {}), { limit: 50, offset: 0 }).toSQL().toNative();
+  const statement = pageQuery(knex, listTickets(knex, { userId: fixtures.userId }, {}), { limit: 50, offset: 0 })
+    .toSQL()
+    .toNative();
   fs.writeFileSync(file, JSON.stringify(statement));
   await knex.destroy();
 }
@@ -142,22 +159,46 @@ export async function runBench(opts: BenchOptions) {
     log(`starting SeatShare (${opts.workers} workers), the baseline and the peer…`);
     const app = await startApp(main.url, ports.app, opts.workers);
     started.push(app);
-    const baseline = await start('baseline', process.execPath, [path.join(__dirname, 'baseline-server.js')], {
-      DATABASE_URL: main.url,
-      WEB_CONCURRENCY: String(opts.workers),
-      BASELINE_STATEMENT: statementFile,
-    }, ports.baseline);
+    const baseline = await start(
+      'baseline',
+      process.execPath,
+      [path.join(__dirname, 'baseline-server.js')],
+      {
+        DATABASE_URL: main.url,
+        WEB_CONCURRENCY: String(opts.workers),
+        BASELINE_STATEMENT: statementFile,
+      },
+      ports.baseline,
+    );
     started.push(baseline);
-    const peer = await start('oidc-provider', process.execPath, [path.join(__dirname, 'peer-server.mjs')], { CODE_VERIFIER }, ports.peer);
+    const peer = await start(
+      'oidc-provider',
+      process.execPath,
+      [path.join(__dirname, 'peer-server.mjs')],
+      { CODE_VERIFIER },
+      ports.peer,
+    );
     started.push(peer);
 
     const [firstCode] = await makeCodes(knex, fixtures, 1);
     const bearer = { authorization: `Bearer ${await accessToken(app, fixtures, firstCode!)}` };
     const pidsOf = (server: Started) => () => [server.pid];
-    const row = async (name: string, server: Started, next: () => LoadRequest, compareTo?: string, connections = [32]) => {
+    const row = async (
+      name: string,
+      server: Started,
+      next: () => LoadRequest,
+      compareTo?: string,
+      connections = [32],
+    ) => {
       for (const c of connections) {
         log(`${name} at ${c} connection(s)…`);
-        const result: LoadResult = await load(server.baseUrl, { connections: c, seconds: opts.seconds, warmupSeconds: opts.warmupSeconds, next, serverPids: pidsOf(server) });
+        const result: LoadResult = await load(server.baseUrl, {
+          connections: c,
+          seconds: opts.seconds,
+          warmupSeconds: opts.warmupSeconds,
+          next,
+          serverPids: pidsOf(server),
+        });
         rows.push({ name, server: server.name, compareTo, ...result });
       }
     };
@@ -169,8 +210,17 @@ export async function runBench(opts: BenchOptions) {
 
     await row('ticket list (baseline)', baseline, () => ({ path: '/tickets' }), undefined, [32, 1]);
     await row('ticket list (baseline, named)', baseline, () => ({ path: '/tickets-named' }), undefined, [32, 1]);
-    await row('GET /tickets?limit=50', app, () => ({ path: `${v1}/tickets?limit=50`, headers: bearer }), 'ticket list (baseline)', [32, 1]);
-    await row('GET /tickets?group_id&show=future', app, () => ({ path: `${v1}/tickets?group_id=${fixtures.groupId}&show=future`, headers: bearer }));
+    await row(
+      'GET /tickets?limit=50',
+      app,
+      () => ({ path: `${v1}/tickets?limit=50`, headers: bearer }),
+      'ticket list (baseline)',
+      [32, 1],
+    );
+    await row('GET /tickets?group_id&show=future', app, () => ({
+      path: `${v1}/tickets?group_id=${fixtures.groupId}&show=future`,
+      headers: bearer,
+    }));
     await row('GET /events?show=future', app, () => ({ path: `${v1}/events?show=future`, headers: bearer }));
     await row('GET /tickets/:id', app, () => ({ path: `${v1}/tickets/${visible()}`, headers: bearer }));
     await row('PATCH /tickets/:id', app, () => ({
@@ -180,25 +230,48 @@ export async function runBench(opts: BenchOptions) {
       body: JSON.stringify({ note: `bench ${patches++}` }),
     }));
 
-    const peerMint = (await (await fetch(`${peer.baseUrl}/__mint?codes=${perRun}`)).json()) as { codes: string[]; accessToken: string };
+    const peerMint = (await (await fetch(`${peer.baseUrl}/__mint?codes=${perRun}`)).json()) as {
+      codes: string[];
+      accessToken: string;
+    };
     const peerAuth = basic('bench', 'bench-secret-0123456789abcdef0123456789abcdef');
     const peerCodes = once(peerMint.codes);
     await row('code exchange (oidc-provider)', peer, () => ({
       method: 'POST',
       path: '/token',
       headers: { 'content-type': FORM, authorization: peerAuth },
-      body: form({ grant_type: 'authorization_code', code: peerCodes(), redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+      body: form({
+        grant_type: 'authorization_code',
+        code: peerCodes(),
+        redirect_uri: REDIRECT_URI,
+        code_verifier: CODE_VERIFIER,
+      }),
     }));
-    await row('introspection (oidc-provider)', peer, () => ({ method: 'POST', path: '/token/introspection', headers: { 'content-type': FORM, authorization: peerAuth }, body: form({ token: peerMint.accessToken }) }));
+    await row('introspection (oidc-provider)', peer, () => ({
+      method: 'POST',
+      path: '/token/introspection',
+      headers: { 'content-type': FORM, authorization: peerAuth },
+      body: form({ token: peerMint.accessToken }),
+    }));
 
     const clientAuth = basic(fixtures.clientId, fixtures.clientSecret);
     const codes = once(await makeCodes(knex, fixtures, perRun));
-    await row('POST /oauth/token (code)', app, () => ({
-      method: 'POST',
-      path: '/oauth/token',
-      headers: { 'content-type': FORM, authorization: clientAuth },
-      body: form({ grant_type: 'authorization_code', code: codes(), redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
-    }), 'code exchange (oidc-provider)');
+    await row(
+      'POST /oauth/token (code)',
+      app,
+      () => ({
+        method: 'POST',
+        path: '/oauth/token',
+        headers: { 'content-type': FORM, authorization: clientAuth },
+        body: form({
+          grant_type: 'authorization_code',
+          code: codes(),
+          redirect_uri: REDIRECT_URI,
+          code_verifier: CODE_VERIFIER,
+        }),
+      }),
+      'code exchange (oidc-provider)',
+    );
     const refreshTokens = once(await makeRefreshTokens(knex, fixtures, perRun));
     await row('POST /oauth/token (refresh)', app, () => ({
       method: 'POST',
@@ -207,7 +280,17 @@ export async function runBench(opts: BenchOptions) {
       body: form({ grant_type: 'refresh_token', refresh_token: refreshTokens() }),
     }));
     const introspected = bearer.authorization.slice('Bearer '.length);
-    await row('POST /oauth/introspect', app, () => ({ method: 'POST', path: '/oauth/introspect', headers: { 'content-type': FORM, authorization: clientAuth }, body: form({ token: introspected }) }), 'introspection (oidc-provider)');
+    await row(
+      'POST /oauth/introspect',
+      app,
+      () => ({
+        method: 'POST',
+        path: '/oauth/introspect',
+        headers: { 'content-type': FORM, authorization: clientAuth },
+        body: form({ token: introspected }),
+      }),
+      'introspection (oidc-provider)',
+    );
     await knex.destroy();
 
     for (const server of started.splice(0)) await server.stop();
@@ -225,7 +308,15 @@ export async function runBench(opts: BenchOptions) {
       const point: ScalePoint = { tickets: dataset.tickets, results: [] };
       for (const c of [1, 32]) {
         log(`scale: ticket list on ${dataset.tickets} tickets at ${c} connection(s)…`);
-        point.results.push(await load(scaled.baseUrl, { connections: c, seconds: opts.seconds, warmupSeconds: opts.warmupSeconds, next: () => ({ path: `${v1}/tickets?limit=50`, headers }), serverPids: () => [scaled.pid] }));
+        point.results.push(
+          await load(scaled.baseUrl, {
+            connections: c,
+            seconds: opts.seconds,
+            warmupSeconds: opts.warmupSeconds,
+            next: () => ({ path: `${v1}/tickets?limit=50`, headers }),
+            serverPids: () => [scaled.pid],
+          }),
+        );
       }
       scalePoints.push(point);
       await started.pop()!.stop();
@@ -238,7 +329,12 @@ export async function runBench(opts: BenchOptions) {
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: os.availableParallelism(), node: process.version, platform: `${os.type()} ${os.release()}` },
-    settings: { tickets: main.tickets, seconds: opts.seconds, warmupSeconds: opts.warmupSeconds, workers: opts.workers },
+    settings: {
+      tickets: main.tickets,
+      seconds: opts.seconds,
+      warmupSeconds: opts.warmupSeconds,
+      workers: opts.workers,
+    },
     rows,
     scale: scalePoints,
   };

@@ -24,7 +24,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('create unique index users_email_lower_unique on users (lower(email))');
   // GET /users orders by last name, first name, case-insensitively, in collation "C" so that
   // both databases agree whatever the server's locale (queries must use the same expression).
-  await knex.raw('create index users_name_order_index on users ((lower(last_name) collate "C"), (lower(first_name) collate "C"), id)');
+  await knex.raw(
+    'create index users_name_order_index on users ((lower(last_name) collate "C"), (lower(first_name) collate "C"), id)',
+  );
 
   // express-session rows (knex-backed store, so both database modes share one implementation).
   await knex.schema.createTable('sessions', (t) => {

@@ -52,7 +52,11 @@ export async function up(knex: Knex): Promise<void> {
     t.foreign(['group_id', 'owner_id']).references(['group_id', 'user_id']).inTable('memberships').onDelete('CASCADE');
     t.check('cost >= 0', [], 'tickets_cost_not_negative');
     t.check("btrim(section) <> '' or btrim(\"row\") <> '' or btrim(seat) <> ''", [], 'tickets_has_a_place');
-    t.check('char_length(section) <= 20 and char_length("row") <= 20 and char_length(seat) <= 20', [], 'tickets_place_length');
+    t.check(
+      'char_length(section) <= 20 and char_length("row") <= 20 and char_length(seat) <= 20',
+      [],
+      'tickets_place_length',
+    );
     t.check('char_length(note) <= 5000', [], 'tickets_note_length');
     // GET /tickets?event_id=… in natural seat order.
     t.index(['event_id', 'section_sort', 'row_sort', 'seat_sort', 'id'], 'tickets_event_seat_order_index');
@@ -80,7 +84,11 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('changes').notNullable().defaultTo('{}'); // {field: [old, new]}
     t.text('message');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.check("action in ('created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted')", [], 'ticket_history_action_valid');
+    t.check(
+      "action in ('created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted')",
+      [],
+      'ticket_history_action_valid',
+    );
     t.check('message is null or char_length(message) <= 5000', [], 'ticket_history_message_length');
     t.index(['group_id', 'created_at']);
   });

@@ -5,7 +5,9 @@
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw('create index oauth_tokens_useful_until_index on oauth_tokens ((coalesce(refresh_token_expires_at, access_token_expires_at)))');
+  await knex.raw(
+    'create index oauth_tokens_useful_until_index on oauth_tokens ((coalesce(refresh_token_expires_at, access_token_expires_at)))',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -20,7 +20,10 @@ async function main() {
     const email = process.argv[2];
     const user = email
       ? await knex('users').whereRaw('lower(email) = lower(?)', [email]).first('id', 'email')
-      : await knex('users').where('email', 'like', 'seed-%-1-2@seed.example').orderBy('created_at').first('id', 'email');
+      : await knex('users')
+          .where('email', 'like', 'seed-%-1-2@seed.example')
+          .orderBy('created_at')
+          .first('id', 'email');
     if (!user) throw new Error('No such user: run `npm run seed:bulk` first, or give an email.');
     const actor = { userId: user.id as string };
     const membership = await knex('memberships').where({ user_id: actor.userId }).first('group_id');
@@ -31,14 +34,35 @@ async function main() {
     console.log(`${tickets} tickets; explaining as ${user.email}\n`);
 
     const statements: Array<[string, Knex.QueryBuilder | Knex.Raw]> = [
-      ['token check (access token by digest)', knex('oauth_tokens').where({ access_token_hash: hashToken('x') }).whereNull('revoked_at').first('id', 'user_id', 'scope')],
+      [
+        'token check (access token by digest)',
+        knex('oauth_tokens')
+          .where({ access_token_hash: hashToken('x') })
+          .whereNull('revoked_at')
+          .first('id', 'user_id', 'scope'),
+      ],
       ['GET /tickets', pageQuery(knex, listTickets(knex, actor, {}), page)],
-      ['GET /tickets?owner=me&show=future', pageQuery(knex, listTickets(knex, actor, { owner: 'me', show: 'future' }), page)],
+      [
+        'GET /tickets?owner=me&show=future',
+        pageQuery(knex, listTickets(knex, actor, { owner: 'me', show: 'future' }), page),
+      ],
       ['GET /tickets?assignee=me', pageQuery(knex, listTickets(knex, actor, { assignee: 'me' }), page)],
-      ['GET /tickets?group_id=…&show=future', pageQuery(knex, listTickets(knex, actor, { groupId: membership.group_id, show: 'future' }), page)],
-      ['GET /tickets?event_id=…&available=true', pageQuery(knex, listTickets(knex, actor, { eventId: event.id, available: true }), page)],
-      ['GET /events?show=future', pageQuery(knex, listEvents(knex, actor, { show: 'future', ordering: 'start_time' }), page)],
-      ['GET /events?group_id=…&ordering=-start_time', pageQuery(knex, listEvents(knex, actor, { groupId: membership.group_id, ordering: '-start_time' }), page)],
+      [
+        'GET /tickets?group_id=…&show=future',
+        pageQuery(knex, listTickets(knex, actor, { groupId: membership.group_id, show: 'future' }), page),
+      ],
+      [
+        'GET /tickets?event_id=…&available=true',
+        pageQuery(knex, listTickets(knex, actor, { eventId: event.id, available: true }), page),
+      ],
+      [
+        'GET /events?show=future',
+        pageQuery(knex, listEvents(knex, actor, { show: 'future', ordering: 'start_time' }), page),
+      ],
+      [
+        'GET /events?group_id=…&ordering=-start_time',
+        pageQuery(knex, listEvents(knex, actor, { groupId: membership.group_id, ordering: '-start_time' }), page),
+      ],
       ['GET /users', pageQuery(knex, listUsers(knex, actor), page)],
       ['GET /users?group_id=…', pageQuery(knex, listUsers(knex, actor, { groupId: membership.group_id }), page)],
       ['GET /user_aliases', pageQuery(knex, listAliases(knex, actor), page)],
@@ -50,7 +74,11 @@ async function main() {
     knex.on('query', capture);
     await findFilterTargets(knex, actor, { groupId: membership.group_id, eventId: event.id });
     knex.removeListener('query', capture);
-    if (filterSql) statements.push(['filter check (group_id, event_id)', knex.raw(filterSql.sql.replace(/\$\d+/g, '?'), filterSql.bindings as Knex.RawBinding[])]);
+    if (filterSql)
+      statements.push([
+        'filter check (group_id, event_id)',
+        knex.raw(filterSql.sql.replace(/\$\d+/g, '?'), filterSql.bindings as Knex.RawBinding[]),
+      ]);
 
     for (const [name, statement] of statements) {
       const { sql, bindings } = statement.toSQL();

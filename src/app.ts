@@ -53,7 +53,13 @@ export interface AppOptions {
 }
 
 export function createApp(
-  { config, db, logger, shutdown = createShutdownController(), rateLimiters = createRateLimiters(config) }: AppDependencies,
+  {
+    config,
+    db,
+    logger,
+    shutdown = createShutdownController(),
+    rateLimiters = createRateLimiters(config),
+  }: AppDependencies,
   options: AppOptions = {},
 ) {
   const knex = db.knex;
@@ -122,7 +128,11 @@ export function createApp(
   mount(api, '', authenticateRoute(knex, [...loginLimits, rateLimiters.tokenMint]));
   options.mountApiRoutes?.(api);
   mount(api, '/v1', apiV1Routes(knex, config, [apiAuthentication(knex), rateLimiters.apiPerToken]));
-  mount(api, '', openApiRoutes(config, () => registeredRoutes(api)));
+  mount(
+    api,
+    '',
+    openApiRoutes(config, () => registeredRoutes(api)),
+  );
   api.use(apiRouteNotFound);
   app.use('/api', api);
 

@@ -25,7 +25,10 @@ export type Exclusive<T> = { ran: false } | { ran: true; result: T };
 export async function runExclusively<T>(db: Database, work: (knex: Knex) => Promise<T>): Promise<Exclusive<T>> {
   const lease = await db.knex.transaction();
   try {
-    const { rows } = await lease.raw<{ rows: Array<{ locked: boolean }> }>('select pg_try_advisory_xact_lock(?) as locked', [BACKGROUND_LOCK_KEY]);
+    const { rows } = await lease.raw<{ rows: Array<{ locked: boolean }> }>(
+      'select pg_try_advisory_xact_lock(?) as locked',
+      [BACKGROUND_LOCK_KEY],
+    );
     if (!rows[0]?.locked) {
       await lease.rollback();
       return { ran: false };
@@ -61,12 +64,21 @@ export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundRes
 export const BACKGROUND_FIRST_RUN_MS = 60 * 1000;
 
 /** The timer. `stop()` waits for a run in progress, so the pool closes after it. */
-export function startBackgroundWork(db: Database, logger: Logger, intervalMs = BACKGROUND_INTERVAL_MS): { stop(): Promise<void> } {
+export function startBackgroundWork(
+  db: Database,
+  logger: Logger,
+  intervalMs = BACKGROUND_INTERVAL_MS,
+): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const run = () => {
     running = runBackgroundWork(db).then(
-      (outcome) => logger.debug(outcome.ran ? { deleted: outcome.result } : { skipped: 'another process holds the lock' }, 'background work'),
-      (error: unknown) => logger.warn({ err: error }, 'background work failed (deleting expired sessions, codes and tokens)'),
+      (outcome) =>
+        logger.debug(
+          outcome.ran ? { deleted: outcome.result } : { skipped: 'another process holds the lock' },
+          'background work',
+        ),
+      (error: unknown) =>
+        logger.warn({ err: error }, 'background work failed (deleting expired sessions, codes and tokens)'),
     );
   };
   const first = setTimeout(run, Math.min(BACKGROUND_FIRST_RUN_MS, intervalMs));

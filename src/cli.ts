@@ -47,7 +47,8 @@ interface Command<Input> {
 
 function options<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(args: string[], spec: T) {
   try {
-    return parseArgs({ args, options: { ...spec, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as Record<string, unknown>;
+    return parseArgs({ args, options: { ...spec, json: { type: 'boolean' } }, strict: true, allowPositionals: false })
+      .values as Record<string, unknown>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -61,7 +62,9 @@ function required(values: Record<string, unknown>, name: string): string {
 
 function usageFromZod(error: ZodError): UsageError {
   const fields = fromZodError(error).options.fields ?? {};
-  const lines = Object.entries(fields).map(([field, messages]) => `  --${field.replace(/_/g, '-')}: ${messages.join(', ')}`);
+  const lines = Object.entries(fields).map(
+    ([field, messages]) => `  --${field.replace(/_/g, '-')}: ${messages.join(', ')}`,
+  );
   return new UsageError(`Invalid values:\n${lines.join('\n')}`);
 }
 
@@ -73,7 +76,9 @@ const migrate: Command<void> = {
     const applied = await migrateToLatest(knex);
     return {
       json: { applied },
-      text: applied.length ? `Applied ${applied.length} migration(s):\n${applied.join('\n')}` : 'The database is up to date.',
+      text: applied.length
+        ? `Applied ${applied.length} migration(s):\n${applied.join('\n')}`
+        : 'The database is up to date.',
     };
   },
 };
@@ -97,7 +102,8 @@ const createUserCommand: Command<NewUser> = {
   },
   async run({ knex }, input) {
     await migrateToLatest(knex);
-    if (await findUserByEmail(knex, input.email)) throw new CommandFailed(`A user with the email ${input.email} already exists.`);
+    if (await findUserByEmail(knex, input.email))
+      throw new CommandFailed(`A user with the email ${input.email} already exists.`);
     const user = await createUser(knex, input);
     const json = { id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name };
     return { json, text: `Created user ${user.email} (${user.id}).` };
@@ -114,7 +120,8 @@ const createClientCommand: Command<{ client: z.output<typeof newClientSchema>; o
     });
     const redirectUris = (values['redirect-uri'] as string[] | undefined) ?? [];
     if (redirectUris.length === 0) throw new UsageError('Missing --redirect-uri (give it once per URI).');
-    const parsed = newRegistrationSchema.safeParse({ // no new http://localhost (RFC 8252 §8.3)
+    const parsed = newRegistrationSchema.safeParse({
+      // no new http://localhost (RFC 8252 §8.3)
       name: required(values, 'name'),
       redirect_uris: redirectUris,
       client_type: values.public ? 'public' : 'confidential',
@@ -141,7 +148,9 @@ const createClientCommand: Command<{ client: z.output<typeof newClientSchema>; o
     const text = [
       `Registered ${client.client_type} client "${client.name}".`,
       `client_id:     ${client.client_id}`,
-      ...(clientSecret ? [`client_secret: ${clientSecret}`, 'Store the secret now: it is kept hashed and cannot be shown again.'] : []),
+      ...(clientSecret
+        ? [`client_secret: ${clientSecret}`, 'Store the secret now: it is kept hashed and cannot be shown again.']
+        : []),
       `redirect_uris: ${client.redirect_uris.join(' ')}`,
     ].join('\n');
     return { json, text };
@@ -162,7 +171,8 @@ const seedBulkCommand: Command<{ tickets: number }> = {
   parse(args) {
     const values = options(args, { tickets: { type: 'string' } });
     const tickets = values.tickets === undefined ? 100_000 : Number(values.tickets);
-    if (!Number.isInteger(tickets) || tickets < 1 || tickets > 10_000_000) throw new UsageError('--tickets must be a whole number from 1 to 10000000.');
+    if (!Number.isInteger(tickets) || tickets < 1 || tickets > 10_000_000)
+      throw new UsageError('--tickets must be a whole number from 1 to 10000000.');
     return { tickets };
   },
   async run({ knex }, input) {
@@ -194,7 +204,10 @@ export interface CliIo {
   openDatabase?: (config: Config) => Database;
 }
 
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     (name ? io.stdout : io.stderr).write(`${USAGE}\n`);
@@ -211,7 +224,12 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   try {
     const input: unknown = command.parse(args);
     const config = loadConfig();
-    db = io.openDatabase ? io.openDatabase(config) : createDatabase(config, { poolMax: 2, logger: createLogger(config.logLevel === 'silent' ? 'silent' : 'warn', 2) });
+    db = io.openDatabase
+      ? io.openDatabase(config)
+      : createDatabase(config, {
+          poolMax: 2,
+          logger: createLogger(config.logLevel === 'silent' ? 'silent' : 'warn', 2),
+        });
     const output = await command.run({ knex: db.knex, config }, input);
     io.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     return 0;
@@ -220,7 +238,11 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       io.stderr.write(`${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    const known = error instanceof CommandFailed || error instanceof DemoRefused || error instanceof ConfigError || error instanceof DataDirInUseError;
+    const known =
+      error instanceof CommandFailed ||
+      error instanceof DemoRefused ||
+      error instanceof ConfigError ||
+      error instanceof DataDirInUseError;
     io.stderr.write(`seatshare ${name}: ${known ? error.message : String((error as Error)?.stack ?? error)}\n`);
     return 1;
   } finally {

@@ -31,7 +31,9 @@ const optionalUrl = (protocols: string[], hint: string) =>
 
 const environmentSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+    NODE_ENV: z
+      .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
+      .default('development'),
     PORT: integer(0, 65535).default(3000),
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database'),
     DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
@@ -39,7 +41,10 @@ const environmentSchema = z
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
     // Express's "trust proxy": true/false, a hop count, or a list of addresses/subnets.
-    TRUST_PROXY: z.string().refine(isTrustProxy, 'must be true, false, a hop count, or addresses/subnets like "loopback, 10.0.0.0/8"').optional(),
+    TRUST_PROXY: z
+      .string()
+      .refine(isTrustProxy, 'must be true, false, a hop count, or addresses/subnets like "loopback, 10.0.0.0/8"')
+      .optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
     DB_POOL_MAX: integer(1, 100).optional(),
     // Worker processes (node:cluster) on PostgreSQL; the embedded database has one process.
@@ -65,7 +70,11 @@ const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     if (!env.DATABASE_URL && env.WEB_CONCURRENCY !== undefined && env.WEB_CONCURRENCY > 1) {
-      ctx.addIssue({ code: 'custom', path: ['WEB_CONCURRENCY'], message: 'above 1 needs DATABASE_URL: the embedded database belongs to one process' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEB_CONCURRENCY'],
+        message: 'above 1 needs DATABASE_URL: the embedded database belongs to one process',
+      });
     }
     if (env.NODE_ENV === 'production' && (!env.SESSION_SECRET || env.SESSION_SECRET === DEFAULT_SESSION_SECRET)) {
       ctx.addIssue({
@@ -76,7 +85,11 @@ const environmentSchema = z
     }
     if (env.NODE_ENV === 'production' && !env.BASE_URL) {
       // The issuer of every token and the host of every link: guessing it from PORT is only for development.
-      ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'is required in production (the public https:// address: the OAuth issuer and the host of every link)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BASE_URL'],
+        message: 'is required in production (the public https:// address: the OAuth issuer and the host of every link)',
+      });
     }
     if (env.NODE_ENV === 'production' && env.TRUST_PROXY === 'true') {
       // "true" believes the left-most X-Forwarded-For entry, which any client writes: per-IP
@@ -84,7 +97,8 @@ const environmentSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['TRUST_PROXY'],
-        message: 'must not be "true" in production (any client could pick its own IP): name your proxies ("loopback, 10.0.0.0/8") or give a hop count',
+        message:
+          'must not be "true" in production (any client could pick its own IP): name your proxies ("loopback, 10.0.0.0/8") or give a hop count',
       });
     }
   });

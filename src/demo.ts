@@ -33,7 +33,16 @@ const PEOPLE = [
   { email: 'erin@example.com', first_name: 'Erin', last_name: 'Evans' },
 ] as const;
 
-const OPPONENTS = ['Rivertown Rovers', 'Harbor City FC', 'Mountain United', 'Lakeside Athletic', 'Capital Rangers', 'Valley Wanderers', 'Coastal City', 'Northside Albion'];
+const OPPONENTS = [
+  'Rivertown Rovers',
+  'Harbor City FC',
+  'Mountain United',
+  'Lakeside Athletic',
+  'Capital Rangers',
+  'Valley Wanderers',
+  'Coastal City',
+  'Northside Albion',
+];
 const CONCERTS = ['Spring Gala', 'Brahms & Dvořák', 'Film Music Night', 'Summer Finale'];
 
 export class DemoRefused extends Error {}
@@ -63,11 +72,24 @@ export async function runDemo(knex: Knex, baseUrl: string) {
   return knex.transaction(async (trx) => {
     const users = [];
     for (const person of PEOPLE) users.push(await createUser(trx, { ...person, password: DEMO_PASSWORD }));
-    const [alice, bob, carol, dave, erin] = users.map((user): Actor => ({ userId: user.id })) as [Actor, Actor, Actor, Actor, Actor];
+    const [alice, bob, carol, dave, erin] = users.map((user): Actor => ({ userId: user.id })) as [
+      Actor,
+      Actor,
+      Actor,
+      Actor,
+      Actor,
+    ];
 
     // Section 326: Alice's two football season tickets, shared with Bob and Carol; Dave joins
     // as co-admin by invitation.
-    const football = await groupOf(trx, alice, await createGroup(trx, alice, { name: 'Section 326 Season Tickets', description: 'Two seats behind the home bench, shared by friends.' }));
+    const football = await groupOf(
+      trx,
+      alice,
+      await createGroup(trx, alice, {
+        name: 'Section 326 Season Tickets',
+        description: 'Two seats behind the home bench, shared by friends.',
+      }),
+    );
     await joinWithCode(trx, bob, football.invitation_code);
     await joinWithCode(trx, carol, football.invitation_code.toLowerCase());
     const { code: daveCode } = await createInvitation(trx, alice, football, 'dave@example.com');
@@ -76,7 +98,11 @@ export async function runDemo(knex: Knex, baseUrl: string) {
     await createInvitation(trx, alice, football, 'frank@example.com'); // still pending
 
     // The Philharmonic box: Dave's concert subscription, shared with Erin and Alice.
-    const concerts = await groupOf(trx, dave, await createGroup(trx, dave, { name: 'Philharmonic Box 4', description: 'Four seats in box 4, first tier.' }));
+    const concerts = await groupOf(
+      trx,
+      dave,
+      await createGroup(trx, dave, { name: 'Philharmonic Box 4', description: 'Four seats in box 4, first tier.' }),
+    );
     await joinWithCode(trx, erin, concerts.invitation_code);
     await joinWithCode(trx, alice, concerts.invitation_code);
 
@@ -84,18 +110,46 @@ export async function runDemo(knex: Knex, baseUrl: string) {
     const games: string[] = [];
     for (const [i, opponent] of OPPONENTS.entries()) {
       const last = i === OPPONENTS.length - 1;
-      games.push(await createEvent(trx, football, { name: `Home vs ${opponent}`, start_time: gameDay(i - 2), time_tba: last, description: last ? 'Kick-off time to be announced.' : '' }));
+      games.push(
+        await createEvent(trx, football, {
+          name: `Home vs ${opponent}`,
+          start_time: gameDay(i - 2),
+          time_tba: last,
+          description: last ? 'Kick-off time to be announced.' : '',
+        }),
+      );
     }
     const shows: string[] = [];
-    for (const [i, name] of CONCERTS.entries()) shows.push(await createEvent(trx, concerts, { name, start_time: gameDay(i * 3 - 1, 2) }));
+    for (const [i, name] of CONCERTS.entries())
+      shows.push(await createEvent(trx, concerts, { name, start_time: gameDay(i * 3 - 1, 2) }));
 
     // Season tickets: Alice holds seat 9 herself; seat 10 starts available and goes to Bob or
     // Carol for some games. Dave adds a third seat for the future games only.
-    const seat9 = await createTickets(trx, alice, createTicketBody.parse({ event_ids: games, section: '326', row: 'K', seat: '9', cost: '32.00' }));
-    const seat10 = await createTickets(trx, alice, createTicketBody.parse({ event_ids: games, section: '326', row: 'K', seat: '10', cost: '32.00', assignee_id: null }));
-    await createTickets(trx, dave, createTicketBody.parse({ event_ids: games.slice(2), section: '326', row: 'L', seat: '9', cost: '28.50' }));
+    const seat9 = await createTickets(
+      trx,
+      alice,
+      createTicketBody.parse({ event_ids: games, section: '326', row: 'K', seat: '9', cost: '32.00' }),
+    );
+    const seat10 = await createTickets(
+      trx,
+      alice,
+      createTicketBody.parse({
+        event_ids: games,
+        section: '326',
+        row: 'K',
+        seat: '10',
+        cost: '32.00',
+        assignee_id: null,
+      }),
+    );
+    await createTickets(
+      trx,
+      dave,
+      createTicketBody.parse({ event_ids: games.slice(2), section: '326', row: 'L', seat: '9', cost: '28.50' }),
+    );
     const holders = [bob, carol, null, bob, carol, null, bob, null];
-    for (const [i, holder] of holders.entries()) if (holder) await assign(trx, alice, seat10[i]!, { assignee_id: holder.userId });
+    for (const [i, holder] of holders.entries())
+      if (holder) await assign(trx, alice, seat10[i]!, { assignee_id: holder.userId });
     await assign(trx, alice, seat9[1]!, { note: 'Parking pass in the glovebox.' });
     // Bob brings his son to the next game on his seat.
     const ben = await createAlias(trx, bob, { first_name: 'Ben', last_name: 'Baker' });
@@ -105,12 +159,28 @@ export async function runDemo(knex: Knex, baseUrl: string) {
     await recordRequest(trx, carol, wanted, 'Could I have this one? My sister is in town.');
 
     for (const show of shows) {
-      await createTickets(trx, dave, createTicketBody.parse({ event_id: show, section: 'Box 4', row: '1', seat: '1', cost: '75.00', assignee_id: null }));
+      await createTickets(
+        trx,
+        dave,
+        createTicketBody.parse({
+          event_id: show,
+          section: 'Box 4',
+          row: '1',
+          seat: '1',
+          cost: '75.00',
+          assignee_id: null,
+        }),
+      );
     }
 
     // The demo's apps stand for SeatShare's own (the mobile app, the docs): registered by the
     // operators (no owner), so their consent pages say SeatShare and their errors redirect.
-    const { client, clientSecret } = await createClient(trx, { name: 'SeatShare Demo Client', redirect_uris: [DEMO_REDIRECT], client_type: 'confidential', owner_id: null });
+    const { client, clientSecret } = await createClient(trx, {
+      name: 'SeatShare Demo Client',
+      redirect_uris: [DEMO_REDIRECT],
+      client_type: 'confidential',
+      owner_id: null,
+    });
     const { client: mobile } = await createClient(trx, {
       name: 'SeatShare Mobile (demo)',
       redirect_uris: ['com.seatshare.demo:/oauth/callback', DEMO_REDIRECT],
@@ -130,11 +200,20 @@ export async function runDemo(knex: Knex, baseUrl: string) {
     const json = {
       users: users.map((user) => ({ id: user.id, email: user.email })),
       password: DEMO_PASSWORD,
-      groups: [football, concerts].map((group) => ({ id: group.id, name: group.name, invitation_code: group.invitation_code })),
+      groups: [football, concerts].map((group) => ({
+        id: group.id,
+        name: group.name,
+        invitation_code: group.invitation_code,
+      })),
       events: await counts('events'),
       tickets: await counts('tickets'),
       clients: [
-        { client_id: client.client_id, client_secret: clientSecret, client_type: 'confidential', redirect_uris: client.redirect_uris },
+        {
+          client_id: client.client_id,
+          client_secret: clientSecret,
+          client_type: 'confidential',
+          redirect_uris: client.redirect_uris,
+        },
         { client_id: mobile.client_id, client_type: 'public', redirect_uris: mobile.redirect_uris },
         { client_id: docs.client_id, client_type: 'public', redirect_uris: docs.redirect_uris },
       ],

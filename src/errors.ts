@@ -78,7 +78,10 @@ export function fromZodError(error: ZodError, detail?: string): HttpError {
 
 const RETRY_AFTER_SECONDS = '5';
 
-function unavailable(cause: unknown, detail = 'The service is temporarily unavailable. Please retry shortly.'): HttpError {
+function unavailable(
+  cause: unknown,
+  detail = 'The service is temporarily unavailable. Please retry shortly.',
+): HttpError {
   return new HttpError(503, detail, { headers: { 'Retry-After': RETRY_AFTER_SECONDS }, cause });
 }
 
@@ -88,7 +91,11 @@ function fromSqlState(sqlState: string, cause: unknown): HttpError | undefined {
     case '23505':
       return new HttpError(409, 'A record with these values already exists.', { cause });
     case '23503':
-      return new HttpError(409, 'The change refers to a record that does not exist, or one that others still refer to.', { cause });
+      return new HttpError(
+        409,
+        'The change refers to a record that does not exist, or one that others still refer to.',
+        { cause },
+      );
     case '23502':
     case '23514':
     case '22001':
@@ -114,7 +121,15 @@ function fromSqlState(sqlState: string, cause: unknown): HttpError | undefined {
   }
 }
 
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 
 // body-parser failures, by their `type`.
 function fromBodyParser(type: string, cause: unknown): HttpError | undefined {
@@ -148,7 +163,11 @@ export function toHttpError(error: unknown): HttpError {
   const status = (error as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const exposed = (error as { expose?: unknown }).expose === true && typeof e.message === 'string';
-    return new HttpError(status, exposed ? (e.message as string) : `The request was refused (${STATUS_CODES[status] ?? status}).`, { cause: error });
+    return new HttpError(
+      status,
+      exposed ? (e.message as string) : `The request was refused (${STATUS_CODES[status] ?? status}).`,
+      { cause: error },
+    );
   }
   if (typeof e.code === 'string') {
     if (/^[0-9A-Z]{5}$/.test(e.code)) {
@@ -160,7 +179,8 @@ export function toHttpError(error: unknown): HttpError {
   // A pool that cannot hand out a connection, or pg's connection failures that carry no code.
   if (
     e.name === 'KnexTimeoutError' ||
-    (typeof e.message === 'string' && /^(Connection terminated|Client has encountered a connection error)/.test(e.message))
+    (typeof e.message === 'string' &&
+      /^(Connection terminated|Client has encountered a connection error)/.test(e.message))
   ) {
     return unavailable(error);
   }

@@ -12,7 +12,13 @@ export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
       level,
       base: { service: 'seatshare' },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.client_secret'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.client_secret',
+        ],
         censor: '[redacted]',
       },
     },

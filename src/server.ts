@@ -74,7 +74,13 @@ async function main(): Promise<void> {
   };
   const listening = () =>
     logger.info(
-      { port: config.port, baseUrl: config.baseUrl, database: db.mode, worker: cluster.worker?.id, startupMs: Math.round(performance.now() - startedAt) },
+      {
+        port: config.port,
+        baseUrl: config.baseUrl,
+        database: db.mode,
+        worker: cluster.worker?.id,
+        startupMs: Math.round(performance.now() - startedAt),
+      },
       'SeatShare is listening',
     );
 
@@ -104,7 +110,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof DataDirInUseError) {
     process.stderr.write(`seatshare: ${error.message}\n`);
   } else {
-    process.stderr.write(`seatshare: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `seatshare: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -45,7 +45,9 @@ describe('parseAuthorization', () => {
       for (const header of combinations) {
         const match = GRAMMAR.exec(header);
         const parsed = parseAuthorization(header);
-        const agrees = match ? parsed?.scheme === match[1]!.toLowerCase() && parsed.credential === match[2] : parsed === undefined;
+        const agrees = match
+          ? parsed?.scheme === match[1]!.toLowerCase() && parsed.credential === match[2]
+          : parsed === undefined;
         if (!agrees) disagreements.push(header);
         if (match) accepted++;
         compared++;
@@ -103,7 +105,14 @@ describe('/api/v1 authentication', () => {
     const expired = await buildToken(db.knex, { access_token_expires_at: new Date(Date.now() - 1000) });
     const revoked = await buildToken(db.knex, { revoked_at: new Date() });
     const refreshAsAccess = await buildToken(db.knex);
-    for (const header of [`Bearer ssa_unknown`, `Bearer ${expired.access_token}`, `Bearer ${revoked.access_token}`, `Bearer ${refreshAsAccess.refresh_token}`, 'Basic dXNlcjpwdw==', `Token ${refreshAsAccess.access_token}`]) {
+    for (const header of [
+      `Bearer ssa_unknown`,
+      `Bearer ${expired.access_token}`,
+      `Bearer ${revoked.access_token}`,
+      `Bearer ${refreshAsAccess.refresh_token}`,
+      'Basic dXNlcjpwdw==',
+      `Token ${refreshAsAccess.access_token}`,
+    ]) {
       const res = await request(app).get('/api/v1/users/me').set('Authorization', header).expect(401);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="seatshare", error="invalid_token"/);
       expect(res.body.code).toBe(401);
@@ -119,19 +128,34 @@ describe('/api/v1 authentication', () => {
     await request(app).get('/api/v1/users/me').set('Authorization', padded(4096)).expect(200);
     const res = await request(app).get('/api/v1/users/me').set('Authorization', padded(4097)).expect(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="seatshare", error="invalid_token"/);
-    expect(res.body).toEqual({ error: 'Unauthorized', error_detail: 'The Authorization header is larger than 4 kB.', code: 401 });
+    expect(res.body).toEqual({
+      error: 'Unauthorized',
+      error_detail: 'The Authorization header is larger than 4 kB.',
+      code: 401,
+    });
   });
 
   it('answers a 4 kB header built to make a regex backtrack with 401 invalid_token', async () => {
-    const res = await request(testApp(db.db)).get('/api/v1/users/me').set('Authorization', `Bearer x${' '.repeat(4000)}!`).expect(401);
+    const res = await request(testApp(db.db))
+      .get('/api/v1/users/me')
+      .set('Authorization', `Bearer x${' '.repeat(4000)}!`)
+      .expect(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="seatshare", error="invalid_token"/);
-    expect(res.body).toEqual({ error: 'Unauthorized', error_detail: 'The Authorization header is not a Bearer or Token credential.', code: 401 });
+    expect(res.body).toEqual({
+      error: 'Unauthorized',
+      error_detail: 'The Authorization header is not a Bearer or Token credential.',
+      code: 401,
+    });
   });
 
   it('403 insufficient_scope for a write with a read-only token; the write scope passes', async () => {
     const app = testApp(db.db, { mountApiRoutes: writeRoute });
     const reader = await buildToken(db.knex, { scope: ['read'] });
-    const res = await request(app).post('/api/v1/things').set('Authorization', `Bearer ${reader.access_token}`).send({}).expect(403);
+    const res = await request(app)
+      .post('/api/v1/things')
+      .set('Authorization', `Bearer ${reader.access_token}`)
+      .send({})
+      .expect(403);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="seatshare", error="insufficient_scope", scope="write"');
     expect(res.body).toMatchObject({ code: 403, error: 'Forbidden' });
     const writer = await buildPersonalToken(db.knex, { scope: ['read', 'write'] });
@@ -140,7 +164,10 @@ describe('/api/v1 authentication', () => {
 
   it('403 for a read with a write-only token', async () => {
     const token = await buildToken(db.knex, { scope: ['write'] });
-    await request(testApp(db.db)).get('/api/v1/users/me').set('Authorization', `Bearer ${token.access_token}`).expect(403);
+    await request(testApp(db.db))
+      .get('/api/v1/users/me')
+      .set('Authorization', `Bearer ${token.access_token}`)
+      .expect(403);
   });
 
   it('keeps unknown routes 404 and wrong methods 405 whatever the credentials', async () => {
@@ -155,11 +182,23 @@ describe('GET /api/v1/users/me', () => {
   it('presents yourself with your private fields', async () => {
     const user = await buildUser(db.knex, { first_name: 'Ann', last_name: 'Lee', timezone: 'Europe/Paris' });
     const token = await buildToken(db.knex, { user_id: user.id });
-    const res = await request(testApp(db.db)).get('/api/v1/users/me').set('Authorization', `Bearer ${token.access_token}`).expect(200);
+    const res = await request(testApp(db.db))
+      .get('/api/v1/users/me')
+      .set('Authorization', `Bearer ${token.access_token}`)
+      .expect(200);
     expect(res.body).toEqual({
-      id: user.id, first_name: 'Ann', last_name: 'Lee', display_name: 'Ann Lee', email: user.email,
-      location: '', bio: '', mobile: '', created_at: user.created_at.toISOString(),
-      timezone: 'Europe/Paris', sms_notify: false, updated_at: user.updated_at.toISOString(),
+      id: user.id,
+      first_name: 'Ann',
+      last_name: 'Lee',
+      display_name: 'Ann Lee',
+      email: user.email,
+      location: '',
+      bio: '',
+      mobile: '',
+      created_at: user.created_at.toISOString(),
+      timezone: 'Europe/Paris',
+      sms_notify: false,
+      updated_at: user.updated_at.toISOString(),
     });
     expect(res.body.password_hash).toBeUndefined();
   });
@@ -169,7 +208,10 @@ describe('POST /api/authenticate/', () => {
   it('returns a new personal token for the right email and password', async () => {
     const app = testApp(db.db);
     const user = await buildUser(db.knex, { email: 'Ann@Example.com' });
-    const res = await request(app).post('/api/authenticate/').send({ username: 'ann@example.com', password: 'correct horse battery staple' }).expect(200);
+    const res = await request(app)
+      .post('/api/authenticate/')
+      .send({ username: 'ann@example.com', password: 'correct horse battery staple' })
+      .expect(200);
     expect(res.body).toEqual({ token: expect.stringMatching(/^ssp_/) });
     const me = await request(app).get('/api/v1/users/me').set('Authorization', `Token ${res.body.token}`).expect(200);
     expect(me.body.id).toBe(user.id);
@@ -178,7 +220,10 @@ describe('POST /api/authenticate/', () => {
   it('400 for wrong credentials, and 400 with fields for a malformed body', async () => {
     const app = testApp(db.db);
     const user = await buildUser(db.knex);
-    const wrong = await request(app).post('/api/authenticate/').send({ username: user.email, password: 'nope' }).expect(400);
+    const wrong = await request(app)
+      .post('/api/authenticate/')
+      .send({ username: user.email, password: 'nope' })
+      .expect(400);
     expect(wrong.body).toMatchObject({ code: 400, error_detail: 'Unable to log in with the provided credentials.' });
     const malformed = await request(app).post('/api/authenticate/').send({ user: 'x' }).expect(400);
     expect(Object.keys(malformed.body.fields).sort()).toEqual(['password', 'user', 'username']);

@@ -19,7 +19,9 @@ async function expiredRows() {
 
 /** Sessions holding the job's lock, as PostgreSQL sees them. */
 const lockHolders = (knex: Knex) =>
-  knex('pg_locks').where({ locktype: 'advisory', objid: BACKGROUND_LOCK_KEY, granted: true }).pluck('pid') as Promise<number[]>;
+  knex('pg_locks').where({ locktype: 'advisory', objid: BACKGROUND_LOCK_KEY, granted: true }).pluck('pid') as Promise<
+    number[]
+  >;
 
 describe('background work', () => {
   it('deletes expired sessions, codes and tokens while holding the lock, and releases it', async () => {
@@ -41,8 +43,13 @@ describe('background work', () => {
   if (process.env.DATABASE_URL) {
     it('skips while another process holds the lock, and runs once it is released', async () => {
       await expiredRows();
-      const { name } = (await db.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name')).rows[0]!;
-      const other = createDatabase({ databaseUrl: withDatabase(process.env.DATABASE_URL!, name), dataDir: '', dbPoolMax: 1 });
+      const { name } = (await db.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name'))
+        .rows[0]!;
+      const other = createDatabase({
+        databaseUrl: withDatabase(process.env.DATABASE_URL!, name),
+        dataDir: '',
+        dbPoolMax: 1,
+      });
       try {
         await other.knex.transaction(async (trx) => {
           await trx.raw('select pg_advisory_xact_lock(?)', [BACKGROUND_LOCK_KEY]);

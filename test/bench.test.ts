@@ -14,8 +14,14 @@ const ROOT = path.resolve(__dirname, '..');
 it('says it needs PostgreSQL when DATABASE_URL is not set', () => {
   expect(() => benchOptions([], {})).toThrow(UsageError);
   expect(() => benchOptions([], {})).toThrow(/needs PostgreSQL: set DATABASE_URL/);
-  expect(benchOptions(['--smoke'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toMatchObject({ tickets: 300, seconds: 2, scale: [200, 600] });
-  expect(() => benchOptions(['--seconds', 'soon'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow('--seconds must be a number.');
+  expect(benchOptions(['--smoke'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toMatchObject({
+    tickets: 300,
+    seconds: 2,
+    scale: [200, 600],
+  });
+  expect(() => benchOptions(['--seconds', 'soon'], { DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow(
+    '--seconds must be a number.',
+  );
 });
 
 it("bench:profile sums a CPU profile's self time by package and by function, idle left out", () => {

@@ -57,7 +57,13 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', RATE_LIMIT_LOGIN_PER_IP: '0', BASE_URL: 'not a url' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      LOG_LEVEL: 'loud',
+      RATE_LIMIT_LOGIN_PER_IP: '0',
+      BASE_URL: 'not a url',
+    });
     expect(problems).toHaveLength(5);
     expect(problems.join('\n')).toEqual(expect.stringContaining('PORT must be a number (got "eighty")'));
     for (const name of ['DATABASE_URL', 'LOG_LEVEL', 'RATE_LIMIT_LOGIN_PER_IP', 'BASE_URL']) {
@@ -73,7 +79,9 @@ describe('loadConfig', () => {
 
   it('never echoes the password of a bad URL', () => {
     const [problem] = problemsOf({ DATABASE_URL: 'postgress://app:S3cretPw@db:5432/x' });
-    expect(problem).toBe('DATABASE_URL must be a URL like postgres://user:password@host:5432/database (got "postgress://app:***@db:5432/x")');
+    expect(problem).toBe(
+      'DATABASE_URL must be a URL like postgres://user:password@host:5432/database (got "postgress://app:***@db:5432/x")',
+    );
   });
 
   it('refuses a port out of range and a short session secret', () => {
@@ -83,10 +91,16 @@ describe('loadConfig', () => {
 
   it('refuses production without a session secret, or with the default one, and never prints it', () => {
     expect(problemsOf({ NODE_ENV: 'production' })[0]).toMatch(/^SESSION_SECRET is required in production/);
-    const problems = problemsOf({ NODE_ENV: 'production', SESSION_SECRET: DEFAULT_SESSION_SECRET, BASE_URL: 'https://seats.example.com' });
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      SESSION_SECRET: DEFAULT_SESSION_SECRET,
+      BASE_URL: 'https://seats.example.com',
+    });
     expect(problems).toHaveLength(1);
     expect(problems[0]).not.toContain(DEFAULT_SESSION_SECRET);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), BASE_URL: 'https://seats.example.com' }).env).toBe('production');
+    expect(
+      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), BASE_URL: 'https://seats.example.com' }).env,
+    ).toBe('production');
   });
 
   it('refuses production without BASE_URL: the issuer would be guessed from PORT', () => {
@@ -97,8 +111,14 @@ describe('loadConfig', () => {
   });
 
   it('refuses TRUST_PROXY=true in production (any client could choose its IP), allows named proxies', () => {
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), BASE_URL: 'https://seats.example.com' };
-    expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY must not be "true" in production/)]);
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(32),
+      BASE_URL: 'https://seats.example.com',
+    };
+    expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY must not be "true" in production/),
+    ]);
     expect(loadConfig({ ...production, TRUST_PROXY: 'loopback' }).trustProxy).toBe('loopback');
     expect(loadConfig({ ...production, TRUST_PROXY: '1' }).trustProxy).toBe(1);
   });
@@ -106,8 +126,17 @@ describe('loadConfig', () => {
   it('reads the new limits and the refresh family lifetime, with the SPEC defaults', () => {
     const config = loadConfig({});
     expect(config.refreshFamilyMaxDays).toBe(90);
-    expect(config.rateLimits).toMatchObject({ loginPerAccountAndIp: 10, loginPerAccount: 100, loginPerIp: 100, tokenMintPerAccount: 20, signupPerIp: 10 });
-    expect(loadConfig({ REFRESH_FAMILY_MAX_DAYS: '7', RATE_LIMIT_SIGNUP_PER_IP: '3' })).toMatchObject({ refreshFamilyMaxDays: 7, rateLimits: { signupPerIp: 3 } });
+    expect(config.rateLimits).toMatchObject({
+      loginPerAccountAndIp: 10,
+      loginPerAccount: 100,
+      loginPerIp: 100,
+      tokenMintPerAccount: 20,
+      signupPerIp: 10,
+    });
+    expect(loadConfig({ REFRESH_FAMILY_MAX_DAYS: '7', RATE_LIMIT_SIGNUP_PER_IP: '3' })).toMatchObject({
+      refreshFamilyMaxDays: 7,
+      rateLimits: { signupPerIp: 3 },
+    });
   });
 
   it('is silent in tests unless told otherwise', () => {

@@ -36,13 +36,15 @@ describe('lockDataDir', () => {
         try { lockDataDir(${JSON.stringify(dir)}); console.log('held'); setTimeout(() => {}, 1500); }
         catch (e) { console.log('refused'); }`;
       const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          new Promise<string>((resolve) => {
-            const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script]);
-            let out = '';
-            child.stdout.on('data', (chunk) => (out += chunk));
-            child.on('close', () => resolve(out.trim()));
-          }),
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<string>((resolve) => {
+              const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script]);
+              let out = '';
+              child.stdout.on('data', (chunk) => (out += chunk));
+              child.on('close', () => resolve(out.trim()));
+            }),
         ),
       );
       expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);

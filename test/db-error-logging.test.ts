@@ -13,7 +13,11 @@ const SECRET = 'sid-7Hq2vXw9LmA4bZ8c'; // stands for any bound secret
 
 describe('errors of failed queries', () => {
   it('carry the SQL with placeholders, not the bound values', async () => {
-    const error = (await db.knex('no_such_table').where({ sid: SECRET }).first().catch((caught: unknown) => caught)) as Error;
+    const error = (await db
+      .knex('no_such_table')
+      .where({ sid: SECRET })
+      .first()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error.message).toContain('no_such_table'); // the failure under test…
     expect(error.message).toContain('"sid" = $1');
     expect(JSON.stringify(pino.stdSerializers.err(error))).not.toContain(SECRET); // …without the value
@@ -23,7 +27,9 @@ describe('errors of failed queries', () => {
     const { logger, lines } = capturingLogger();
     const app = testApp(db.db, { logger });
     const first = await request(app).get('/login').expect(200);
-    const cookie = ([first.headers['set-cookie']].flat() as string[]).find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const cookie = ([first.headers['set-cookie']].flat() as string[])
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+      .split(';')[0]!;
     const [sid] = await db.knex('sessions').pluck('sid');
     expect(cookie).toContain(sid); // the id the browser holds, signed
     await db.knex.raw('alter table sessions rename to sessions_away');

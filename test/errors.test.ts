@@ -15,9 +15,16 @@ import { buildUser } from './factories';
 
 const db = useTestDatabase();
 // Nothing listens on port 1: every query fails to connect, as in a database outage.
-const unreachable = () => createDatabase({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none', dataDir: '', dbPoolMax: 1 }, { acquireConnectionTimeout: 2000, logger: pino({ level: 'silent' }) });
+const unreachable = () =>
+  createDatabase(
+    { databaseUrl: 'postgres://nobody@127.0.0.1:1/none', dataDir: '', dbPoolMax: 1 },
+    { acquireConnectionTimeout: 2000, logger: pino({ level: 'silent' }) },
+  );
 
-const thingSchema = z.strictObject({ name: z.string().trim().min(1, 'must not be blank').max(100), size: z.number().int().optional() });
+const thingSchema = z.strictObject({
+  name: z.string().trim().min(1, 'must not be blank').max(100),
+  size: z.number().int().optional(),
+});
 
 function routes(api: Router) {
   resource(api, '/v1/things', {
@@ -49,7 +56,9 @@ function routes(api: Router) {
           await db.knex('users').insert({ ...user, first_name: '' });
           break;
         case 'foreign-key':
-          await db.knex('memberships').insert({ group_id: '00000000-0000-4000-8000-000000000000', user_id: (await buildUser(db.knex)).id });
+          await db
+            .knex('memberships')
+            .insert({ group_id: '00000000-0000-4000-8000-000000000000', user_id: (await buildUser(db.knex)).id });
           break;
         case 'not-null':
           await db.knex('users').insert({ ...user, email: null });
@@ -89,7 +98,10 @@ function expectErrorObject(body: unknown, code: number, error: string) {
 
 describe('the router', () => {
   it('answers an unknown API route with 404 and the error object', async () => {
-    const res = await request(app()).get('/api/v1/nothing-here').expect(404).expect('Content-Type', /application\/json; charset=utf-8/);
+    const res = await request(app())
+      .get('/api/v1/nothing-here')
+      .expect(404)
+      .expect('Content-Type', /application\/json; charset=utf-8/);
     expectErrorObject(res.body, 404, 'Not Found');
   });
 
@@ -118,7 +130,11 @@ describe('the router', () => {
 
   it('passes a record error through as 404', async () => {
     const res = await request(app()).get('/api/v1/things/42').expect(404);
-    expect(res.body).toEqual({ error: 'Not Found', error_detail: 'The record you requested could not be found.', code: 404 });
+    expect(res.body).toEqual({
+      error: 'Not Found',
+      error_detail: 'The record you requested could not be found.',
+      code: 404,
+    });
   });
 });
 
@@ -133,32 +149,54 @@ describe('content negotiation and bodies', () => {
   it('415 for a body that is not JSON, or not UTF-8', async () => {
     const form = await request(app()).post('/api/v1/things').type('form').send('name=x').expect(415);
     expectErrorObject(form.body, 415, 'Unsupported Media Type');
-    const latin1 = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json; charset=latin1').send('{"name":"x"}').expect(415);
+    const latin1 = await request(app())
+      .post('/api/v1/things')
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"name":"x"}')
+      .expect(415);
     expectErrorObject(latin1.body, 415, 'Unsupported Media Type');
   });
 
   it('400 for malformed JSON', async () => {
-    const res = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').send('{"name": ').expect(400);
+    const res = await request(app())
+      .post('/api/v1/things')
+      .set('Content-Type', 'application/json')
+      .send('{"name": ')
+      .expect(400);
     expectErrorObject(res.body, 400, 'Bad Request');
     expect(res.body.error_detail).toBe('The request body is not valid JSON.');
   });
 
   it('4xx, not 500, for a body whose Content-Encoding is false or unsupported', async () => {
-    const gzip = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{"name":"x"}');
+    const gzip = await request(app())
+      .post('/api/v1/things')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('{"name":"x"}');
     expect(gzip.status).toBeGreaterThanOrEqual(400);
     expect(gzip.status).toBeLessThan(500);
     expect(gzip.body.code).toBe(gzip.status);
-    const unknown = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').set('Content-Encoding', 'zstd-nope').send('{"name":"x"}');
+    const unknown = await request(app())
+      .post('/api/v1/things')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'zstd-nope')
+      .send('{"name":"x"}');
     expect(unknown.status).toBe(415);
   });
 
   it('413 for a body over 100 kB', async () => {
-    const res = await request(app()).post('/api/v1/things').send({ name: 'x'.repeat(101 * 1024) }).expect(413);
+    const res = await request(app())
+      .post('/api/v1/things')
+      .send({ name: 'x'.repeat(101 * 1024) })
+      .expect(413);
     expectErrorObject(res.body, 413, 'Payload Too Large');
   });
 
   it('400 with fields for invalid and unknown fields, 201 for a valid body', async () => {
-    const res = await request(app()).post('/api/v1/things').send({ name: '   ', size: 1.5, colour: 'red', id: 'x' }).expect(400);
+    const res = await request(app())
+      .post('/api/v1/things')
+      .send({ name: '   ', size: 1.5, colour: 'red', id: 'x' })
+      .expect(400);
     expect(res.body).toEqual({
       error: 'Bad Request',
       error_detail: 'Some fields are not valid.',
@@ -183,9 +221,14 @@ describe('content negotiation and bodies', () => {
   it('400 naming fields called like Object.prototype members, and no prototype is polluted', async () => {
     // Raw JSON: a "__proto__" key in an object literal would set the prototype instead.
     const body = '{"name": "x", "__proto__": {"polluted": true}, "constructor": 1, "toString": 2, "hasOwnProperty": 3}';
-    const res = await request(app()).post('/api/v1/things').set('Content-Type', 'application/json').send(body).expect(400);
+    const res = await request(app())
+      .post('/api/v1/things')
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(400);
     expect(Object.keys(res.body.fields).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
-    for (const messages of Object.values(res.body.fields)) expect(messages).toEqual(['is not a field that can be set here']);
+    for (const messages of Object.values(res.body.fields))
+      expect(messages).toEqual(['is not a field that can be set here']);
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
     // A query string parses to an object without a prototype; the names are the client's all the same.
     const query = z.strictObject({}).safeParse(parseQueryString('constructor=1&__proto__=2&valueOf=3'));
@@ -223,9 +266,17 @@ describe('unexpected errors', () => {
     const server = testApp(db.db, { mountApiRoutes: routes, logger });
     const res = await request(server).get('/api/v1/boom').set('X-Request-Id', 'req-abc.123').expect(500);
     expect(res.headers['x-request-id']).toBe('req-abc.123');
-    expect(res.body).toEqual({ error: 'Internal Server Error', error_detail: 'Something went wrong on our side. The error has been logged.', code: 500 });
+    expect(res.body).toEqual({
+      error: 'Internal Server Error',
+      error_detail: 'Something went wrong on our side. The error has been logged.',
+      code: 500,
+    });
     const logged = lines.find((line) => line.msg === 'request failed');
-    expect(logged).toMatchObject({ reqId: 'req-abc.123', level: 50, err: { message: 'boom: select password_hash from users' } });
+    expect(logged).toMatchObject({
+      reqId: 'req-abc.123',
+      level: 50,
+      err: { message: 'boom: select password_hash from users' },
+    });
 
     const sql = await request(server).post('/api/v1/sql/syntax').expect(500);
     expect(JSON.stringify(sql.body)).not.toMatch(/select|secret|users/i);
@@ -240,7 +291,9 @@ describe('request log', () => {
     await request(server).get(`/login?return_to=${encodeURIComponent(`/join?code=${secrets[0]}`)}`);
     await request(server).get(`/join?code=${secrets[0]}&x=1`);
     await request(server).get(`/oauth/callback?state=s&code=${secrets[1]}`);
-    await request(server).get(`/login?return_to=${encodeURIComponent(`/x?${encodeURIComponent(`a=1&refresh_token=${secrets[2]}`)}`)}`);
+    await request(server).get(
+      `/login?return_to=${encodeURIComponent(`/x?${encodeURIComponent(`a=1&refresh_token=${secrets[2]}`)}`)}`,
+    );
     const urls = lines.map((line) => (line.req as { url?: string } | undefined)?.url).filter(Boolean);
     expect(urls).toHaveLength(4);
     for (const secret of secrets) expect(JSON.stringify(lines)).not.toContain(secret);

@@ -38,7 +38,17 @@ describe('factories', () => {
       await factories.buildTicketHistory(db.knex);
       await factories.buildInvitation(db.knex);
       await factories.buildToken(db.knex);
-      for (const table of ['users', 'groups', 'memberships', 'events', 'tickets', 'ticket_history', 'invitations', 'oauth_clients', 'oauth_tokens']) {
+      for (const table of [
+        'users',
+        'groups',
+        'memberships',
+        'events',
+        'tickets',
+        'ticket_history',
+        'invitations',
+        'oauth_clients',
+        'oauth_tokens',
+      ]) {
         rowsBefore[table] = await rowCount(table);
       }
     });
@@ -57,12 +67,16 @@ describe('factories', () => {
   it('stores only digests of the secrets it returns', async () => {
     const token = await factories.buildToken(db.knex);
     expect(token.access_token_hash).toBe(hashToken(token.access_token));
-    expect(JSON.stringify(await db.knex('oauth_tokens').where({ id: token.id }).first())).not.toContain(token.access_token);
+    expect(JSON.stringify(await db.knex('oauth_tokens').where({ id: token.id }).first())).not.toContain(
+      token.access_token,
+    );
   });
 
   it('makes an admin membership for buildGroup({ admin })', async () => {
     const admin = await factories.buildUser(db.knex);
     const group = await factories.buildGroup(db.knex, { admin });
-    expect(await db.knex('memberships').where({ group_id: group.id, user_id: admin.id }).first()).toMatchObject({ role: 'admin' });
+    expect(await db.knex('memberships').where({ group_id: group.id, user_id: admin.id }).first()).toMatchObject({
+      role: 'admin',
+    });
   });
 });

@@ -76,7 +76,11 @@ export interface TicketRecord {
   updated_at: Date;
 }
 
-export type TokenRecord = TokenRow & { access_token_hash: string; refresh_token_hash: string | null; last_used_at: Date | null };
+export type TokenRecord = TokenRow & {
+  access_token_hash: string;
+  refresh_token_hash: string | null;
+  last_used_at: Date | null;
+};
 export type PersonalTokenRecord = PersonalTokenRow & { token_hash: string };
 
 /** What a factory accepts: any of the row's columns (cost also as a number, as the database takes it). */
@@ -121,13 +125,23 @@ export function buildSession(knex: Knex, overrides: Row = {}): Promise<Row> {
 }
 
 /** A group; with `admin` (a user), that user is made its admin. */
-export async function buildGroup(knex: Knex, { admin, ...overrides }: Overrides<GroupRecord> & { admin?: Pick<UserRow, 'id'> } = {}): Promise<GroupRecord> {
-  const group = await insert<GroupRecord>(knex, 'groups', { name: `Group ${next()}`, invitation_code: generateJoinCode(), ...overrides });
+export async function buildGroup(
+  knex: Knex,
+  { admin, ...overrides }: Overrides<GroupRecord> & { admin?: Pick<UserRow, 'id'> } = {},
+): Promise<GroupRecord> {
+  const group = await insert<GroupRecord>(knex, 'groups', {
+    name: `Group ${next()}`,
+    invitation_code: generateJoinCode(),
+    ...overrides,
+  });
   if (admin) await buildMembership(knex, { group_id: group.id, user_id: admin.id, role: 'admin' });
   return group;
 }
 
-export async function buildMembership(knex: Knex, overrides: Overrides<MembershipRecord> = {}): Promise<MembershipRecord> {
+export async function buildMembership(
+  knex: Knex,
+  overrides: Overrides<MembershipRecord> = {},
+): Promise<MembershipRecord> {
   const group_id = overrides.group_id ?? (await buildGroup(knex)).id;
   const user_id = overrides.user_id ?? (await buildUser(knex)).id;
   return insert<MembershipRecord>(knex, 'memberships', { role: 'member', ...overrides, group_id, user_id });
@@ -149,7 +163,12 @@ export async function buildInvitation(knex: Knex, overrides: Row = {}): Promise<
 export async function buildAlias(knex: Knex, overrides: Overrides<AliasRecord> = {}): Promise<AliasRecord> {
   const user_id = overrides.user_id ?? (await buildUser(knex)).id;
   const n = next();
-  return insert<AliasRecord>(knex, 'user_aliases', { first_name: `Guest${n}`, last_name: `Friend${n}`, ...overrides, user_id });
+  return insert<AliasRecord>(knex, 'user_aliases', {
+    first_name: `Guest${n}`,
+    last_name: `Friend${n}`,
+    ...overrides,
+    user_id,
+  });
 }
 
 export async function buildEvent(knex: Knex, overrides: Overrides<EventRecord> = {}): Promise<EventRecord> {
@@ -164,7 +183,11 @@ export async function buildEvent(knex: Knex, overrides: Overrides<EventRecord> =
  */
 export async function buildTicket(
   knex: Knex,
-  { event, owner, ...overrides }: Overrides<TicketRecord> & { event?: Pick<EventRecord, 'id' | 'group_id'>; owner?: Pick<UserRow, 'id'> } = {},
+  {
+    event,
+    owner,
+    ...overrides
+  }: Overrides<TicketRecord> & { event?: Pick<EventRecord, 'id' | 'group_id'>; owner?: Pick<UserRow, 'id'> } = {},
 ): Promise<TicketRecord> {
   const group_id = overrides.group_id ?? event?.group_id ?? (await buildGroup(knex)).id;
   const event_id = overrides.event_id ?? event?.id ?? (await buildEvent(knex, { group_id })).id;
@@ -187,7 +210,9 @@ export async function buildTicket(
 }
 
 export async function buildTicketHistory(knex: Knex, overrides: Row = {}): Promise<Row> {
-  const ticket: TicketRecord = overrides.ticket_id ? await knex('tickets').where({ id: overrides.ticket_id }).first() : await buildTicket(knex);
+  const ticket: TicketRecord = overrides.ticket_id
+    ? await knex('tickets').where({ id: overrides.ticket_id }).first()
+    : await buildTicket(knex);
   return insert(knex, 'ticket_history', {
     action: 'created',
     actor_id: ticket.owner_id,
@@ -199,7 +224,10 @@ export async function buildTicketHistory(knex: Knex, overrides: Row = {}): Promi
 }
 
 /** An OAuth client; the plain secret comes back as `secret` (confidential clients). */
-export async function buildClient(knex: Knex, overrides: Overrides<ClientRow> = {}): Promise<ClientRow & { secret?: string }> {
+export async function buildClient(
+  knex: Knex,
+  overrides: Overrides<ClientRow> = {},
+): Promise<ClientRow & { secret?: string }> {
   const type = overrides.client_type ?? 'confidential';
   const secret = type === 'confidential' ? generateToken('client_secret') : undefined;
   const row = await insert<ClientRow>(knex, 'oauth_clients', {
@@ -213,7 +241,10 @@ export async function buildClient(knex: Knex, overrides: Overrides<ClientRow> = 
   return { ...row, secret };
 }
 
-async function clientAndUser(knex: Knex, overrides: { client_id?: string; user_id?: string }): Promise<{ client_id: string; user_id: string }> {
+async function clientAndUser(
+  knex: Knex,
+  overrides: { client_id?: string; user_id?: string },
+): Promise<{ client_id: string; user_id: string }> {
   return {
     client_id: overrides.client_id ?? (await buildClient(knex)).id,
     user_id: overrides.user_id ?? (await buildUser(knex)).id,
@@ -221,7 +252,10 @@ async function clientAndUser(knex: Knex, overrides: { client_id?: string; user_i
 }
 
 /** An authorization code; the plain code comes back as `code`. */
-export async function buildAuthorizationCode(knex: Knex, overrides: Overrides<CodeRow> = {}): Promise<CodeRow & { code_hash: string; code: string }> {
+export async function buildAuthorizationCode(
+  knex: Knex,
+  overrides: Overrides<CodeRow> = {},
+): Promise<CodeRow & { code_hash: string; code: string }> {
   const code = generateToken('code');
   const row = await insert<CodeRow & { code_hash: string }>(knex, 'oauth_authorization_codes', {
     code_hash: hashToken(code),
@@ -235,7 +269,10 @@ export async function buildAuthorizationCode(knex: Knex, overrides: Overrides<Co
 }
 
 /** An access token with a refresh token; the plain values come back as `access_token`, `refresh_token`. */
-export async function buildToken(knex: Knex, overrides: Overrides<TokenRecord> = {}): Promise<TokenRecord & { access_token: string; refresh_token: string }> {
+export async function buildToken(
+  knex: Knex,
+  overrides: Overrides<TokenRecord> = {},
+): Promise<TokenRecord & { access_token: string; refresh_token: string }> {
   const access_token = generateToken('access');
   const refresh_token = generateToken('refresh');
   const row = await insert<TokenRecord>(knex, 'oauth_tokens', {
@@ -252,11 +289,18 @@ export async function buildToken(knex: Knex, overrides: Overrides<TokenRecord> =
 }
 
 export async function buildConsent(knex: Knex, overrides: Row = {}): Promise<Row> {
-  return insert(knex, 'oauth_consents', { scope: ['read', 'write'], ...overrides, ...(await clientAndUser(knex, overrides)) });
+  return insert(knex, 'oauth_consents', {
+    scope: ['read', 'write'],
+    ...overrides,
+    ...(await clientAndUser(knex, overrides)),
+  });
 }
 
 /** A personal API token; the plain value comes back as `token`. */
-export async function buildPersonalToken(knex: Knex, overrides: Overrides<PersonalTokenRecord> = {}): Promise<PersonalTokenRecord & { token: string }> {
+export async function buildPersonalToken(
+  knex: Knex,
+  overrides: Overrides<PersonalTokenRecord> = {},
+): Promise<PersonalTokenRecord & { token: string }> {
   const token = generateToken('personal');
   const user_id = overrides.user_id ?? (await buildUser(knex)).id;
   const row = await insert<PersonalTokenRecord>(knex, 'personal_tokens', {

@@ -9,7 +9,8 @@ import { buildPersonalToken, buildUser, FACTORY_PASSWORD } from './factories';
 
 const db = useTestDatabase();
 const DAY_MS = 24 * 60 * 60 * 1000;
-const me = (app: ReturnType<typeof testApp>, token: string) => request(app).get('/api/v1/users/me').set('Authorization', `Token ${token}`);
+const me = (app: ReturnType<typeof testApp>, token: string) =>
+  request(app).get('/api/v1/users/me').set('Authorization', `Token ${token}`);
 
 /** Within a minute of `days` from now. */
 function expectExpiryIn(expiresAt: Date | null, days: number) {
@@ -40,20 +41,38 @@ describe('POST /api/authenticate/ with expires_in_days', () => {
   it('mints a token that expires after the days asked for; without them it does not expire', async () => {
     const app = testApp(db.db);
     const user = await buildUser(db.knex);
-    const week = await request(app).post('/api/authenticate/').send({ username: user.email, password: FACTORY_PASSWORD, expires_in_days: 7 }).expect(200);
+    const week = await request(app)
+      .post('/api/authenticate/')
+      .send({ username: user.email, password: FACTORY_PASSWORD, expires_in_days: 7 })
+      .expect(200);
     expect(week.body).toEqual({ token: expect.stringMatching(/^ssp_/) });
     await me(app, week.body.token).expect(200);
     const rows = await db.knex('personal_tokens').where({ user_id: user.id }).select('expires_at');
     expectExpiryIn(rows[0].expires_at, 7);
 
-    await request(app).post('/api/authenticate/').send({ username: user.email, password: FACTORY_PASSWORD }).expect(200);
-    expect(Number((await db.knex('personal_tokens').where({ user_id: user.id }).whereNull('expires_at').count({ n: '*' }).first())!.n)).toBe(1);
+    await request(app)
+      .post('/api/authenticate/')
+      .send({ username: user.email, password: FACTORY_PASSWORD })
+      .expect(200);
+    expect(
+      Number(
+        (await db
+          .knex('personal_tokens')
+          .where({ user_id: user.id })
+          .whereNull('expires_at')
+          .count({ n: '*' })
+          .first())!.n,
+      ),
+    ).toBe(1);
   });
 
   it.each([0, 366, 1.5, '7', null])('answers 400 naming expires_in_days for %p, and mints nothing', async (value) => {
     const app = testApp(db.db);
     const user = await buildUser(db.knex);
-    const res = await request(app).post('/api/authenticate/').send({ username: user.email, password: FACTORY_PASSWORD, expires_in_days: value }).expect(400);
+    const res = await request(app)
+      .post('/api/authenticate/')
+      .send({ username: user.email, password: FACTORY_PASSWORD, expires_in_days: value })
+      .expect(400);
     expect(Object.keys(res.body.fields)).toEqual(['expires_in_days']);
     expect(await db.knex('personal_tokens').where({ user_id: user.id }).first()).toBeUndefined();
   });
@@ -72,13 +91,19 @@ describe('/account/tokens expiry', () => {
     const { b } = await signedIn();
     const page = await b.agent.get('/account/tokens').expect(200);
     expect(page.text).toContain('<label for="expires_in_days">');
-    const options = [...page.text.matchAll(/<option value="([^"]+)"( selected)?>/g)].map((m) => `${m[1]}${m[2] ? '*' : ''}`);
+    const options = [...page.text.matchAll(/<option value="([^"]+)"( selected)?>/g)].map(
+      (m) => `${m[1]}${m[2] ? '*' : ''}`,
+    );
     expect(options).toEqual(['7', '30*', '60', '90', 'none']);
   });
 
   it('creates a token with the chosen expiry, says when it expires, and lists it', async () => {
     const { user, app, b } = await signedIn();
-    const created = await b.submit('/account/tokens', '/account/tokens', { name: 'CI job', scope: ['read'], expires_in_days: '7' });
+    const created = await b.submit('/account/tokens', '/account/tokens', {
+      name: 'CI job',
+      scope: ['read'],
+      expires_in_days: '7',
+    });
     expect(created.status).toBe(200);
     const row = await db.knex('personal_tokens').where({ user_id: user.id }).first();
     expectExpiryIn(row.expires_at, 7);
@@ -87,8 +112,14 @@ describe('/account/tokens expiry', () => {
     await me(app, token!).expect(200);
 
     await b.submit('/account/tokens', '/account/tokens', { name: 'Forever script', expires_in_days: 'none' });
-    expect((await db.knex('personal_tokens').where({ user_id: user.id, name: 'Forever script' }).first()).expires_at).toBeNull();
-    await buildPersonalToken(db.knex, { user_id: user.id, name: 'Old one', expires_at: new Date('2026-01-02T03:04:05Z') });
+    expect(
+      (await db.knex('personal_tokens').where({ user_id: user.id, name: 'Forever script' }).first()).expires_at,
+    ).toBeNull();
+    await buildPersonalToken(db.knex, {
+      user_id: user.id,
+      name: 'Old one',
+      expires_at: new Date('2026-01-02T03:04:05Z'),
+    });
 
     const list = (await b.agent.get('/account/tokens').expect(200)).text;
     const rowOf = (name: string) => new RegExp(`<td>${name}</td>[\\s\\S]*?</tr>`).exec(list)?.[0] ?? '';

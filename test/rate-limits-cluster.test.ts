@@ -14,7 +14,14 @@ const db = useTestDatabase();
 function postJson(port: number, urlPath: string, body: unknown, requestId: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-request-id': requestId } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -31,21 +38,37 @@ const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 onPostgres('failed-login limits with two workers (PostgreSQL)', () => {
   it('refuses the eleventh wrong password for an account from one IP, whichever worker answers', async () => {
     const user = await buildUser(db.knex);
-    const { name } = (await db.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name')).rows[0]!;
+    const { name } = (await db.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name'))
+      .rows[0]!;
     // Without REDIS_URL (the helper drops it): the case under test is counters in the primary.
-    const server = await startServerProcess({ DATABASE_URL: withDatabase(process.env.DATABASE_URL!, name), WEB_CONCURRENCY: '2' }, { workers: 2 });
+    const server = await startServerProcess(
+      { DATABASE_URL: withDatabase(process.env.DATABASE_URL!, name), WEB_CONCURRENCY: '2' },
+      { workers: 2 },
+    );
     try {
       const run = `${Date.now()}`;
       for (let i = 1; i <= 10; i += 1) {
-        expect(await postJson(server.port, '/api/authenticate/', { username: user.email, password: 'wrong' }, `fail-${run}-${i}`)).toBe(400);
+        expect(
+          await postJson(
+            server.port,
+            '/api/authenticate/',
+            { username: user.email, password: 'wrong' },
+            `fail-${run}-${i}`,
+          ),
+        ).toBe(400);
       }
       // Each attempt from here on is refused, by one worker and by the other: with counters
       // per worker, the one that had seen five or fewer of the ten would have let it through.
       const refusingWorkers = new Set<unknown>();
       for (let i = 11; i <= 16 && refusingWorkers.size < 2; i += 1) {
         const id = `refused-${run}-${i}`;
-        expect(await postJson(server.port, '/api/authenticate/', { username: user.email, password: 'wrong' }, id)).toBe(429);
-        const lines = await server.waitFor((all) => all.some((line) => line.reqId === id && line.msg === 'rate limit reached'), `the log line of ${id}`);
+        expect(await postJson(server.port, '/api/authenticate/', { username: user.email, password: 'wrong' }, id)).toBe(
+          429,
+        );
+        const lines = await server.waitFor(
+          (all) => all.some((line) => line.reqId === id && line.msg === 'rate limit reached'),
+          `the log line of ${id}`,
+        );
         const refusal = lines.find((line) => line.reqId === id && line.msg === 'rate limit reached')!;
         expect(refusal.limit).toBe('login-account-ip');
         refusingWorkers.add(refusal.worker);

@@ -9,13 +9,15 @@ import { browser, csrfFrom } from './helpers/browser';
 import { buildUser, FACTORY_PASSWORD } from './factories';
 
 const db = useTestDatabase();
-const limited = (env: NodeJS.ProcessEnv = {}) => testApp(db.db, { config: testConfig({ TRUST_PROXY: 'true', ...env }) });
+const limited = (env: NodeJS.ProcessEnv = {}) =>
+  testApp(db.db, { config: testConfig({ TRUST_PROXY: 'true', ...env }) });
 
 function authenticate(app: Express, username: string, password: string, ip = '198.51.100.7') {
   return request(app).post('/api/authenticate/').set('X-Forwarded-For', ip).send({ username, password });
 }
 
-const tokensOf = async (userId: string) => Number((await db.knex('personal_tokens').where({ user_id: userId }).count({ n: '*' }).first())!.n);
+const tokensOf = async (userId: string) =>
+  Number((await db.knex('personal_tokens').where({ user_id: userId }).count({ n: '*' }).first())!.n);
 
 describe('minting personal tokens', () => {
   it('mints twenty tokens per account in an hour and refuses the twenty-first with 429', async () => {
@@ -50,7 +52,11 @@ describe('minting personal tokens', () => {
     // The login form from the same IP does not mint: it is not locked out by the refused mints.
     const b = browser(app);
     const page = await b.agent.get('/login').expect(200);
-    const login = await b.agent.post('/login').set('X-Forwarded-For', '198.51.100.7').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: FACTORY_PASSWORD });
+    const login = await b.agent
+      .post('/login')
+      .set('X-Forwarded-For', '198.51.100.7')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: user.email, password: FACTORY_PASSWORD });
     expect(login.status).toBe(303);
   });
 });

@@ -14,7 +14,8 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { ipKey } from '../src/http/rate-limits';
 
 const db = useTestDatabase();
-const limited = (env: NodeJS.ProcessEnv = {}) => testApp(db.db, { config: testConfig({ TRUST_PROXY: 'true', ...env }) });
+const limited = (env: NodeJS.ProcessEnv = {}) =>
+  testApp(db.db, { config: testConfig({ TRUST_PROXY: 'true', ...env }) });
 
 const STRANGER = '203.0.113.66';
 const OWNER = '198.51.100.7';
@@ -27,7 +28,11 @@ function authenticate(app: Express, username: string, password: string, ip: stri
 async function formLogin(app: Express, email: string, password: string, ip: string) {
   const b = browser(app);
   const page = await b.agent.get('/login').expect(200);
-  return b.agent.post('/login').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrfFrom(page.text), email, password });
+  return b.agent
+    .post('/login')
+    .set('X-Forwarded-For', ip)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password });
 }
 
 describe('failed logins per account from one IP', () => {
@@ -98,7 +103,12 @@ describe('token endpoint limit', () => {
   it('answers 429 in OAuth JSON with Retry-After', async () => {
     const app = limited({ RATE_LIMIT_TOKEN_PER_IP: '2' });
     const client = await buildClient(db.knex);
-    const call = () => request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send({ grant_type: 'authorization_code', code: 'nope' });
+    const call = () =>
+      request(app)
+        .post('/oauth/token')
+        .auth(client.client_id, client.secret!)
+        .type('form')
+        .send({ grant_type: 'authorization_code', code: 'nope' });
     await call().expect(400);
     await call().expect(400);
     const res = await call().expect(429);
@@ -125,19 +135,25 @@ describe('API limit per token', () => {
 
   it('spends nothing on requests without a valid token (those are 401 before the limit)', async () => {
     const app = limited({ RATE_LIMIT_API_PER_TOKEN: '1' });
-    for (let i = 0; i < 3; i += 1) await request(app).get('/api/v1/users/me').set('Authorization', 'Token nope').expect(401);
+    for (let i = 0; i < 3; i += 1)
+      await request(app).get('/api/v1/users/me').set('Authorization', 'Token nope').expect(401);
     const token = await buildPersonalToken(db.knex);
     await request(app).get('/api/v1/users/me').set('Authorization', `Token ${token.token}`).expect(200);
   });
 });
 
 describe('the per-IP key', () => {
-  it.each(['127.0.0.1', '::ffff:127.0.0.1', '::FFFF:10.1.2.3', '::ffff:999.1.1.1', '2001:db8:abcd:12::1', '::1', 'unknown'])(
-    'is what express-rate-limit would compute for %s',
-    (ip) => {
-      expect(ipKey(ip)).toBe(ipKeyGenerator(ip));
-    },
-  );
+  it.each([
+    '127.0.0.1',
+    '::ffff:127.0.0.1',
+    '::FFFF:10.1.2.3',
+    '::ffff:999.1.1.1',
+    '2001:db8:abcd:12::1',
+    '::1',
+    'unknown',
+  ])('is what express-rate-limit would compute for %s', (ip) => {
+    expect(ipKey(ip)).toBe(ipKeyGenerator(ip));
+  });
 
   it('puts one IPv6 /56 in one bucket, and IPv4-mapped addresses with their IPv4 address', () => {
     expect(ipKey('2001:db8:abcd:1200::1')).toBe(ipKey('2001:db8:abcd:12ff::2'));

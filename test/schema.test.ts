@@ -27,11 +27,25 @@ async function sqlState(promise: Promise<unknown>): Promise<string | undefined> 
 
 describe('migrations', () => {
   const TABLES = [
-    'users', 'sessions', 'oauth_clients', 'oauth_authorization_codes', 'oauth_tokens', 'oauth_consents',
-    'personal_tokens', 'groups', 'memberships', 'invitations', 'user_aliases', 'events', 'tickets', 'ticket_history',
+    'users',
+    'sessions',
+    'oauth_clients',
+    'oauth_authorization_codes',
+    'oauth_tokens',
+    'oauth_consents',
+    'personal_tokens',
+    'groups',
+    'memberships',
+    'invitations',
+    'user_aliases',
+    'events',
+    'tickets',
+    'ticket_history',
   ];
   const tablesPresent = async () =>
-    (await db.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter((t: string) => !t.startsWith('knex_'));
+    (await db.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter(
+      (t: string) => !t.startsWith('knex_'),
+    );
 
   it('records migrations without their file extension', async () => {
     const names = await db.knex('knex_migrations').orderBy('id').pluck('name');
@@ -58,11 +72,15 @@ describe('constraints', () => {
 
   it('allows one membership per user and group', async () => {
     const membership = await buildMembership(db.knex);
-    expect(await sqlState(buildMembership(db.knex, { group_id: membership.group_id, user_id: membership.user_id }))).toBe('23505');
+    expect(
+      await sqlState(buildMembership(db.knex, { group_id: membership.group_id, user_id: membership.user_id })),
+    ).toBe('23505');
   });
 
   it('accepts only the roles admin and member', async () => {
-    expect(await sqlState(buildMembership(db.knex, { role: 'owner' as 'member' /* not a role: the check refuses it */ }))).toBe('23514');
+    expect(
+      await sqlState(buildMembership(db.knex, { role: 'owner' as 'member' /* not a role: the check refuses it */ })),
+    ).toBe('23514');
     expect((await buildMembership(db.knex, { role: 'admin' })).role).toBe('admin');
   });
 
@@ -80,7 +98,9 @@ describe('constraints', () => {
     const otherGroupEvent = await buildEvent(db.knex);
     const owner = await buildUser(db.knex);
     const group = await buildGroup(db.knex, { admin: owner });
-    expect(await sqlState(buildTicket(db.knex, { group_id: group.id, event_id: otherGroupEvent.id, owner }))).toBe('23503');
+    expect(await sqlState(buildTicket(db.knex, { group_id: group.id, event_id: otherGroupEvent.id, owner }))).toBe(
+      '23503',
+    );
     const event = await buildEvent(db.knex, { group_id: group.id });
     const outsider = await buildUser(db.knex);
     expect(await sqlState(buildTicket(db.knex, { event, owner: outsider }))).toBe('23503');
@@ -96,8 +116,19 @@ describe('constraints', () => {
   it('allows only S256 as the PKCE method', async () => {
     const client = await buildClient(db.knex);
     const user = await buildUser(db.knex);
-    const code = { code_hash: 'h1', client_id: client.id, user_id: user.id, redirect_uri: 'http://127.0.0.1:9999/cb', scope: ['read'], expires_at: new Date() };
-    expect(await sqlState(db.knex('oauth_authorization_codes').insert({ ...code, code_challenge: 'x', code_challenge_method: 'plain' }))).toBe('23514');
+    const code = {
+      code_hash: 'h1',
+      client_id: client.id,
+      user_id: user.id,
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+      scope: ['read'],
+      expires_at: new Date(),
+    };
+    expect(
+      await sqlState(
+        db.knex('oauth_authorization_codes').insert({ ...code, code_challenge: 'x', code_challenge_method: 'plain' }),
+      ),
+    ).toBe('23514');
     await db.knex('oauth_authorization_codes').insert({ ...code, code_challenge: 'x', code_challenge_method: 'S256' });
   });
 });
@@ -128,10 +159,13 @@ describe('ON DELETE rules', () => {
     expect(await db.knex('user_aliases').where({ id: alias.id }).del()).toBe(1);
     expect((await db.knex('tickets').where({ id: ticket.id }).first()).alias_id).toBeNull();
     expect(await db.knex('tickets').where({ id: ticket.id }).del()).toBe(1);
-    expect(await db.knex('ticket_history').where({ id: history.id }).first()).toMatchObject({ ticket_id: null, group_id: ticket.group_id });
+    expect(await db.knex('ticket_history').where({ id: history.id }).first()).toMatchObject({
+      ticket_id: null,
+      group_id: ticket.group_id,
+    });
   });
 
-  it("deleting an event deletes its tickets; deleting a user deletes their tokens and clients", async () => {
+  it('deleting an event deletes its tickets; deleting a user deletes their tokens and clients', async () => {
     const ticket = await buildTicket(db.knex);
     await db.knex('events').where({ id: ticket.event_id }).del();
     expect(await db.knex('tickets').where({ id: ticket.id }).first()).toBeUndefined();
@@ -150,13 +184,35 @@ describe('natural seat order', () => {
     const event = await buildEvent(db.knex);
     const owner = await buildUser(db.knex);
     await buildMembership(db.knex, { group_id: event.group_id, user_id: owner.id });
-    for (const seat of ['10', '9', 'b2', 'B10', '100', 'a1']) await buildTicket(db.knex, { event, owner, section: '326', row: 'K', seat });
-    const seats = await db.knex('tickets').where({ event_id: event.id }).orderBy(['section_sort', 'row_sort', 'seat_sort']).pluck('seat');
+    for (const seat of ['10', '9', 'b2', 'B10', '100', 'a1'])
+      await buildTicket(db.knex, { event, owner, section: '326', row: 'K', seat });
+    const seats = await db
+      .knex('tickets')
+      .where({ event_id: event.id })
+      .orderBy(['section_sort', 'row_sort', 'seat_sort'])
+      .pluck('seat');
     expect(seats).toEqual(['9', '10', '100', 'a1', 'b2', 'B10']);
   });
 
-  it("keys every kind of seat as the general expression does (the fast paths change no key)", async () => {
-    const values = ['', ' ', '7', '007', '10', '12\n', '123456789012345678901234', 'K', 'ÄB', 'Row 3', 'A10', '10A', 'x1y22z333', '1 2', '-5', '٣'];
+  it('keys every kind of seat as the general expression does (the fast paths change no key)', async () => {
+    const values = [
+      '',
+      ' ',
+      '7',
+      '007',
+      '10',
+      '12\n',
+      '123456789012345678901234',
+      'K',
+      'ÄB',
+      'Row 3',
+      'A10',
+      '10A',
+      'x1y22z333',
+      '1 2',
+      '-5',
+      '٣',
+    ];
     const { rows } = await db.knex.raw(
       `select v, natural_sort_key(v) as key,
               coalesce((select string_agg(case when part[1] ~ '^[0-9]' then lpad(part[1], 20, '0') else lower(part[1]) end, '' order by n)

@@ -14,16 +14,27 @@ describe('seedBulk', () => {
     expect(await count('events')).toBe(result.groups * 80);
     expect(await count('users')).toBe(result.users);
 
-    const sizes = await db.knex('memberships').groupBy('group_id').select(db.knex.raw('count(*)::int as n'), db.knex.raw("count(*) filter (where role = 'admin')::int as admins"));
+    const sizes = await db
+      .knex('memberships')
+      .groupBy('group_id')
+      .select(db.knex.raw('count(*)::int as n'), db.knex.raw("count(*) filter (where role = 'admin')::int as admins"));
     for (const size of sizes) {
       expect(size.n).toBeGreaterThanOrEqual(5);
       expect(size.n).toBeLessThanOrEqual(30);
       expect(size.admins).toBe(1);
     }
-    const [assigned] = await db.knex('tickets').select(db.knex.raw('avg(case when assignee_id is null then 0 else 1 end)::float as share'));
+    const [assigned] = await db
+      .knex('tickets')
+      .select(db.knex.raw('avg(case when assignee_id is null then 0 else 1 end)::float as share'));
     expect(assigned.share).toBeGreaterThan(0.6);
     expect(assigned.share).toBeLessThan(0.8);
-    const [events] = await db.knex('events').select(db.knex.raw('count(*) filter (where start_time < now())::int as past, count(*) filter (where start_time >= now())::int as future'));
+    const [events] = await db
+      .knex('events')
+      .select(
+        db.knex.raw(
+          'count(*) filter (where start_time < now())::int as past, count(*) filter (where start_time >= now())::int as future',
+        ),
+      );
     expect(events.past).toBeGreaterThan(0);
     expect(events.future).toBeGreaterThan(0);
     // Owners and assignees are members of the ticket's group (the composite keys hold), and
@@ -54,8 +65,13 @@ describe('seedBulk', () => {
     expect(await schemaOfTickets()).toEqual(before);
     // The keys are back in force: a ticket whose owner is not a member is refused.
     const ticket = await db.knex('tickets').first('group_id', 'event_id');
-    const outsider = await db.knex('users').whereNotIn('id', db.knex('memberships').where({ group_id: ticket.group_id }).select('user_id')).first('id');
-    const insert = db.knex('tickets').insert({ group_id: ticket.group_id, event_id: ticket.event_id, owner_id: outsider.id, seat: '1' });
+    const outsider = await db
+      .knex('users')
+      .whereNotIn('id', db.knex('memberships').where({ group_id: ticket.group_id }).select('user_id'))
+      .first('id');
+    const insert = db
+      .knex('tickets')
+      .insert({ group_id: ticket.group_id, event_id: ticket.event_id, owner_id: outsider.id, seat: '1' });
     await expect(insert).rejects.toMatchObject({ code: '23503' });
   });
 });

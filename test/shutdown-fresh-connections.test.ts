@@ -8,7 +8,12 @@
 // never answered 503 (the listener closed at the signal).
 import { useTestDatabase } from './helpers/db';
 import { withDatabase } from './helpers/environment';
-import { requestOnFreshConnection, startServerProcess, type Outcome, type ServerProcess } from './helpers/server-process';
+import {
+  requestOnFreshConnection,
+  startServerProcess,
+  type Outcome,
+  type ServerProcess,
+} from './helpers/server-process';
 
 const db = useTestDatabase();
 const CLIENTS = 8;
@@ -55,13 +60,22 @@ async function underLoadBalancer(server: ServerProcess) {
   return { requests, checks, exitCode, afterExit };
 }
 
-function expectNoFailedRequest({ requests, checks, exitCode, afterExit }: Awaited<ReturnType<typeof underLoadBalancer>>) {
-  const failed = [...requests, ...checks].flatMap(({ outcome }) => ('failed' in outcome && outcome.failed !== 'ECONNREFUSED' ? [outcome.failed] : []));
+function expectNoFailedRequest({
+  requests,
+  checks,
+  exitCode,
+  afterExit,
+}: Awaited<ReturnType<typeof underLoadBalancer>>) {
+  const failed = [...requests, ...checks].flatMap(({ outcome }) =>
+    'failed' in outcome && outcome.failed !== 'ECONNREFUSED' ? [outcome.failed] : [],
+  );
   expect(failed).toEqual([]);
   // Connections opened after the signal were accepted and answered…
   expect(requests.filter((sent) => sent.afterSignal && answered(sent)).length).toBeGreaterThan(0);
   // …and what took the instance out of rotation was /readyz answering 503, not a refusal.
-  expect(checks.find((sent) => sent.afterSignal && !('answered' in sent.outcome && sent.outcome.answered === 200))?.outcome).toEqual({ answered: 503 });
+  expect(
+    checks.find((sent) => sent.afterSignal && !('answered' in sent.outcome && sent.outcome.answered === 200))?.outcome,
+  ).toEqual({ answered: 503 });
   expect(exitCode).toBe(0);
   expect(afterExit).toEqual({ failed: 'ECONNREFUSED' });
 }
@@ -83,7 +97,10 @@ describe('graceful shutdown under a load balancer (SPEC §1)', () => {
   // declared in CI's PostgreSQL pass only.
   if (process.env.DATABASE_URL) {
     it('with two workers: the primary stops accepting first and every connection it accepted is answered', async () => {
-      const server = await startServerProcess({ DATABASE_URL: await databaseUrl(), WEB_CONCURRENCY: '2', SHUTDOWN_DRAIN_MS: String(DRAIN_MS) }, { workers: 2 });
+      const server = await startServerProcess(
+        { DATABASE_URL: await databaseUrl(), WEB_CONCURRENCY: '2', SHUTDOWN_DRAIN_MS: String(DRAIN_MS) },
+        { workers: 2 },
+      );
       expectNoFailedRequest(await underLoadBalancer(server));
     }, 120_000);
   }

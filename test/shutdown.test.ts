@@ -32,7 +32,11 @@ function startServer({ listen = true } = {}) {
   return { shutdown, server, port };
 }
 
-function get(port: number, path: string, agent: http.Agent): Promise<{ status: number; connection?: string; body: string }> {
+function get(
+  port: number,
+  path: string,
+  agent: http.Agent,
+): Promise<{ status: number; connection?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
       let body = '';
@@ -66,7 +70,11 @@ describe('graceful shutdown', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const p = port();
     shutdown.drain();
-    expect(await get(p, '/api/v1/slow?ms=1', new http.Agent())).toEqual({ status: 200, connection: 'close', body: '{"done":true}' });
+    expect(await get(p, '/api/v1/slow?ms=1', new http.Agent())).toEqual({
+      status: 200,
+      connection: 'close',
+      body: '{"done":true}',
+    });
     expect(await get(p, '/readyz', new http.Agent())).toMatchObject({ status: 503, connection: 'close' });
     await shutdown.shutdown(server, { graceMs: 0, timeoutMs: 1000 });
     await expect(get(p, '/healthz', new http.Agent())).rejects.toMatchObject({ code: 'ECONNREFUSED' });

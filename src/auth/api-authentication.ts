@@ -28,7 +28,9 @@ const LAST_USED_PRECISION_MS = 60_000; // personal tokens' "last used", at most 
 export const MAX_AUTHORIZATION_BYTES = 4096;
 
 function unauthorized(detail: string, tokenGiven: boolean): HttpError {
-  const challenge = tokenGiven ? `${REALM}, error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` : REALM;
+  const challenge = tokenGiven
+    ? `${REALM}, error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`
+    : REALM;
   return new HttpError(401, detail, { headers: { 'WWW-Authenticate': challenge } });
 }
 
@@ -58,7 +60,11 @@ async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string
   if (scheme === 'bearer') {
     const row = await selectFirstPrepared<{ id: string; user_id: string; scope: string[] }>(
       knex,
-      knex('oauth_tokens').where({ access_token_hash: digest }).whereNull('revoked_at').where('access_token_expires_at', '>', knex.fn.now()).select('id', 'user_id', 'scope'),
+      knex('oauth_tokens')
+        .where({ access_token_hash: digest })
+        .whereNull('revoked_at')
+        .where('access_token_expires_at', '>', knex.fn.now())
+        .select('id', 'user_id', 'scope'),
     );
     return row && { userId: row.user_id, scope: row.scope, via: 'oauth', tokenId: row.id };
   }
@@ -84,10 +90,12 @@ export function requiredScope(req: Request): 'read' | 'write' {
 export function apiAuthentication(knex: Knex): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
-    if (!header) throw unauthorized('Authentication is required: send Authorization: Bearer <token> or Token <token>.', false);
+    if (!header)
+      throw unauthorized('Authentication is required: send Authorization: Bearer <token> or Token <token>.', false);
     // Refused unparsed: no credential of ours comes near 4 kB. Node reads header values as
     // latin1, one character per byte, so the length is the size on the wire.
-    if (header.length > MAX_AUTHORIZATION_BYTES) throw unauthorized('The Authorization header is larger than 4 kB.', true);
+    if (header.length > MAX_AUTHORIZATION_BYTES)
+      throw unauthorized('The Authorization header is larger than 4 kB.', true);
     const parsed = parseAuthorization(header);
     if (!parsed) throw unauthorized('The Authorization header is not a Bearer or Token credential.', true);
     const caller = await lookUp(knex, parsed.scheme, parsed.credential);

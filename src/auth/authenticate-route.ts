@@ -32,8 +32,13 @@ export function authenticateRoute(knex: Knex, limiters: RequestHandler[]): Route
           'Answers a new personal token, to send as `Authorization: Token <token>`. Failed attempts are rate-limited per account from one IP, per account and per IP; an account mints a limited number of tokens per hour.',
         public: true,
         body: credentialsSchema,
-        responses: { 200: { description: 'A new personal token (shown once).', body: z.strictObject({ token: z.string() }) } },
-        errors: { 400: 'Wrong email or password (one message for both).', 429: 'Too many failed attempts, or too many tokens minted for this account in the last hour.' },
+        responses: {
+          200: { description: 'A new personal token (shown once).', body: z.strictObject({ token: z.string() }) },
+        },
+        errors: {
+          400: 'Wrong email or password (one message for both).',
+          429: 'Too many failed attempts, or too many tokens minted for this account in the last hour.',
+        },
       },
       async (_req, res, { body }) => {
         const user = await checkCredentials(knex, body.username, body.password);

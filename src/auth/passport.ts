@@ -20,7 +20,8 @@ declare global {
 
 // Verifying against a real hash when the email is unknown keeps the response time the same,
 // so timing does not tell which emails have accounts.
-const UNKNOWN_USER_HASH = '$argon2id$v=19$m=19456,t=2,p=1$wwLnBgFk5s/ng2TN971KXg$tTZ+DcJNJrA2XyfFRxH2/oCD9pjPhlm9+iUG/glJteo';
+const UNKNOWN_USER_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$wwLnBgFk5s/ng2TN971KXg$tTZ+DcJNJrA2XyfFRxH2/oCD9pjPhlm9+iUG/glJteo';
 
 export async function checkCredentials(knex: Knex, email: string, password: string): Promise<UserRow | undefined> {
   const user = await findUserByEmail(knex, email);

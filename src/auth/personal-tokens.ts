@@ -28,7 +28,13 @@ export async function createPersonalToken(
   const token = generateToken('personal');
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * DAY_MS) : null;
   const [row] = await knex('personal_tokens')
-    .insert({ user_id: userId, name: input.name, scope: input.scope, token_hash: hashToken(token), expires_at: expiresAt })
+    .insert({
+      user_id: userId,
+      name: input.name,
+      scope: input.scope,
+      token_hash: hashToken(token),
+      expires_at: expiresAt,
+    })
     .returning(COLUMNS);
   return { row: row as PersonalTokenRow, token };
 }

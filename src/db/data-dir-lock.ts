@@ -8,7 +8,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export class DataDirInUseError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(
       `The data folder ${dataDir} is in use by another SeatShare process${pid > 0 ? ` (pid ${pid})` : ''}. ` +
         'Stop the server first, or point both at PostgreSQL with DATABASE_URL.',

@@ -38,7 +38,8 @@ export interface DatabaseOptions {
 
 function knexLog(logger: Logger | undefined): Knex.Config['log'] {
   if (!logger) return undefined;
-  const text = (message: unknown) => (typeof message === 'string' ? message : String((message as Error)?.message ?? message));
+  const text = (message: unknown) =>
+    typeof message === 'string' ? message : String((message as Error)?.message ?? message);
   return {
     warn: (message) => logger.warn({ source: 'knex' }, text(message)),
     error: (message) => logger.error({ source: 'knex' }, text(message)),
@@ -47,7 +48,10 @@ function knexLog(logger: Logger | undefined): Knex.Config['log'] {
   };
 }
 
-export function createDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolMax'>, options: DatabaseOptions = {}): Database {
+export function createDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolMax'>,
+  options: DatabaseOptions = {},
+): Database {
   const acquireConnectionTimeout = options.acquireConnectionTimeout ?? 10_000;
   const migrations = { migrationSource, tableName: 'knex_migrations' };
   const log = knexLog(options.logger);

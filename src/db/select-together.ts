@@ -2,7 +2,10 @@
 // selects one column and is limited to one row; a lookup given as null answers null.
 import type { Knex } from 'knex';
 
-export async function selectTogether<K extends string>(db: Knex, lookups: Record<K, Knex.QueryBuilder | null>): Promise<Record<K, unknown>> {
+export async function selectTogether<K extends string>(
+  db: Knex,
+  lookups: Record<K, Knex.QueryBuilder | null>,
+): Promise<Record<K, unknown>> {
   const names = Object.keys(lookups) as K[];
   const columns = names.map((name) => {
     const query = lookups[name];

@@ -26,7 +26,15 @@ export interface Workers {
 }
 
 /** The primary: listens, forks `count` workers, replaces one that dies, deals connections. */
-export async function startWorkers({ port, count, logger }: { port: number; count: number; logger: Logger }): Promise<Workers> {
+export async function startWorkers({
+  port,
+  count,
+  logger,
+}: {
+  port: number;
+  count: number;
+  logger: Logger;
+}): Promise<Workers> {
   const ready: Worker[] = [];
   const waiting: net.Socket[] = []; // accepted before any worker was ready
   let turn = 0;

@@ -36,7 +36,11 @@ export interface Page {
  * One page of `query` and the total in the same statement (`count(*) over ()`). Only a page
  * past the end needs a second statement to learn the total.
  */
-export async function fetchPage<T>(db: Knex, query: Knex.QueryBuilder, { limit, offset }: Page): Promise<{ rows: T[]; total: number }> {
+export async function fetchPage<T>(
+  db: Knex,
+  query: Knex.QueryBuilder,
+  { limit, offset }: Page,
+): Promise<{ rows: T[]; total: number }> {
   const rows = await selectPrepared<T & { total_count?: number | string }>(db, pageQuery(db, query, { limit, offset }));
   if (rows.length > 0) {
     const total = Number(rows[0]!.total_count);
@@ -44,7 +48,9 @@ export async function fetchPage<T>(db: Knex, query: Knex.QueryBuilder, { limit, 
     return { rows, total };
   }
   if (offset === 0) return { rows: [], total: 0 };
-  const [counted] = (await db.count({ n: '*' }).from(query.clone().clearOrder().as('page'))) as Array<{ n: number | string }>;
+  const [counted] = (await db.count({ n: '*' }).from(query.clone().clearOrder().as('page'))) as Array<{
+    n: number | string;
+  }>;
   return { rows: [], total: Number(counted?.n ?? 0) };
 }
 
@@ -53,7 +59,13 @@ export function pageQuery(db: Knex, query: Knex.QueryBuilder, { limit, offset }:
   return query.clone().select(db.raw('count(*) over () as total_count')).limit(limit).offset(offset);
 }
 
-export function setPageHeaders(req: Request, res: Response, baseUrl: string, { limit, offset }: Page, total: number): void {
+export function setPageHeaders(
+  req: Request,
+  res: Response,
+  baseUrl: string,
+  { limit, offset }: Page,
+  total: number,
+): void {
   res.set('X-Total-Count', String(total));
   const link = (rel: string, at: number) => {
     const url = new URL(baseUrl.replace(/\/+$/, '') + req.originalUrl);

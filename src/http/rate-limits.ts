@@ -78,14 +78,21 @@ export function serveWorkersRateLimitCounters(config: Config): void {
   if (!config.redisUrl) new ClusterMemoryStorePrimary().init();
 }
 
-export function createRateLimiters(config: Config, { redisPrefix = 'seatshare:rl:' }: RateLimiterOptions = {}): RateLimiters {
+export function createRateLimiters(
+  config: Config,
+  { redisPrefix = 'seatshare:rl:' }: RateLimiterOptions = {},
+): RateLimiters {
   const redis = config.redisUrl ? createClient({ url: config.redisUrl }) : undefined;
   if (redis) {
     redis.on('error', () => {}); // reconnects by itself; a failed command surfaces as an error
     void redis.connect().catch(() => {});
   }
   const store = (prefix: string): Store | undefined => {
-    if (redis) return new RedisStore({ prefix: `${redisPrefix}${prefix}:`, sendCommand: (...args: string[]) => redis.sendCommand(args) });
+    if (redis)
+      return new RedisStore({
+        prefix: `${redisPrefix}${prefix}:`,
+        sendCommand: (...args: string[]) => redis.sendCommand(args),
+      });
     // A worker's own memory would give each worker its own budget (10 guesses per worker).
     if (cluster.isWorker) return new ClusterMemoryStoreWorker({ prefix });
     return undefined; // express-rate-limit's memory store: one process serves everything
@@ -103,7 +110,11 @@ export function createRateLimiters(config: Config, { redisPrefix = 'seatshare:rl
       handler: (req, res, next) => {
         // Which limit refused, and which worker answered (the cluster test reads it): never the key.
         req.log.info({ limit: prefix, worker: cluster.worker?.id }, 'rate limit reached');
-        next(new HttpError(429, LIMITED_DETAIL, { headers: { 'Retry-After': String(res.getHeader('Retry-After') ?? 60) } }));
+        next(
+          new HttpError(429, LIMITED_DETAIL, {
+            headers: { 'Retry-After': String(res.getHeader('Retry-After') ?? 60) },
+          }),
+        );
       },
       ...options,
     });
@@ -111,7 +122,13 @@ export function createRateLimiters(config: Config, { redisPrefix = 'seatshare:rl
   const limits = config.rateLimits;
   const loginWindowMs = limits.windowMinutes * 60 * 1000;
   const failedLogins = (prefix: string, limit: number, keyGenerator: (req: Request) => string) =>
-    base(prefix, { windowMs: loginWindowMs, limit, skipSuccessfulRequests: true, requestWasSuccessful: failedLogin, keyGenerator });
+    base(prefix, {
+      windowMs: loginWindowMs,
+      limit,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: failedLogin,
+      keyGenerator,
+    });
   return {
     // SPEC §4: the narrowest first, so what it refuses never reaches the wider counters.
     failedLogins: [
@@ -120,7 +137,12 @@ export function createRateLimiters(config: Config, { redisPrefix = 'seatshare:rl
       failedLogins('login-account', limits.loginPerAccount, accountKey),
     ],
     // Successful mints count (a failed login is the login limits' business).
-    tokenMint: base('token-mint', { windowMs: HOUR_MS, limit: limits.tokenMintPerAccount, skipFailedRequests: true, keyGenerator: accountKey }),
+    tokenMint: base('token-mint', {
+      windowMs: HOUR_MS,
+      limit: limits.tokenMintPerAccount,
+      skipFailedRequests: true,
+      keyGenerator: accountKey,
+    }),
     // Every sign-up submission counts: each costs a password hash, and a taken email answers
     // differently until email verification comes.
     signup: base('signup', { windowMs: HOUR_MS, limit: limits.signupPerIp, keyGenerator: clientIp }),

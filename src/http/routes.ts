@@ -112,7 +112,9 @@ function run(method: Method, { doc, handle }: Endpoint): RequestHandler {
 
 export function resource(router: Router, path: string, handlers: Handlers): void {
   const methods = (Object.keys(handlers) as Method[]).filter((m) => handlers[m]);
-  const allow = [...methods.map((m) => m.toUpperCase()), ...(methods.includes('get') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+  const allow = [...methods.map((m) => m.toUpperCase()), ...(methods.includes('get') ? ['HEAD'] : []), 'OPTIONS'].join(
+    ', ',
+  );
   const guards = guardsOf.get(router) ?? [];
   const route = router.route(path);
   for (const method of methods) {
@@ -123,7 +125,9 @@ export function resource(router: Router, path: string, handlers: Handlers): void
     res.set('Allow', allow).status(204).end();
   });
   route.all(() => {
-    throw new HttpError(405, `This route does not support that method. It supports ${allow}.`, { headers: { Allow: allow } });
+    throw new HttpError(405, `This route does not support that method. It supports ${allow}.`, {
+      headers: { Allow: allow },
+    });
   });
   register(
     router,

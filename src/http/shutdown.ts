@@ -85,7 +85,8 @@ export function createShutdownController(): ShutdownController {
       const hardStop = setTimeout(() => server.closeAllConnections(), Math.max(timeoutMs, graceMs));
       try {
         // net.Server's close calls back once its own accepted connections have all closed.
-        if (server.listening) await new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+        if (server.listening)
+          await new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
         await allSocketsClosed();
       } finally {
         clearTimeout(grace);

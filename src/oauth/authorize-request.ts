@@ -35,7 +35,8 @@ const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
 function single(params: Record<string, unknown>, name: string): string | undefined {
   const value = params[name];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new RedirectError('invalid_request', `The parameter ${name} was sent more than once.`);
+  if (typeof value !== 'string')
+    throw new RedirectError('invalid_request', `The parameter ${name} was sent more than once.`);
   return value;
 }
 
@@ -44,25 +45,36 @@ function single(params: Record<string, unknown>, name: string): string | undefin
  * registered loopback URI on another port (RFC 8252 §7.3), kept as sent (port included), since
  * the token request must repeat it.
  */
-export async function loadClientAndRedirectUri(knex: Knex, params: Record<string, unknown>): Promise<{ client: ClientWithOwner; redirectUri: string }> {
+export async function loadClientAndRedirectUri(
+  knex: Knex,
+  params: Record<string, unknown>,
+): Promise<{ client: ClientWithOwner; redirectUri: string }> {
   const clientId = params.client_id;
-  if (typeof clientId !== 'string' || clientId === '') throw new PageError('The request names no application (client_id is missing).');
+  if (typeof clientId !== 'string' || clientId === '')
+    throw new PageError('The request names no application (client_id is missing).');
   const client = await findClientWithOwner(knex, clientId);
   if (!client) throw new PageError('The application that sent you here is not registered with SeatShare.');
   const given = params.redirect_uri;
-  if (given !== undefined && typeof given !== 'string') throw new PageError('The request has more than one redirect_uri.');
+  if (given !== undefined && typeof given !== 'string')
+    throw new PageError('The request has more than one redirect_uri.');
   if (given === undefined || given === '') {
-    if (client.redirect_uris.length !== 1) throw new PageError('The request has no redirect_uri, and the application has registered several.');
+    if (client.redirect_uris.length !== 1)
+      throw new PageError('The request has no redirect_uri, and the application has registered several.');
     return { client, redirectUri: client.redirect_uris[0]! };
   }
-  if (!redirectUriMatches(client.redirect_uris, given)) throw new PageError('The redirect_uri of this request is not registered for the application.');
+  if (!redirectUriMatches(client.redirect_uris, given))
+    throw new PageError('The redirect_uri of this request is not registered for the application.');
   return { client, redirectUri: given };
 }
 
-export function checkRequest(params: Record<string, unknown>, client: ClientRow): Omit<AuthorizationRequest, 'client' | 'redirectUri'> {
+export function checkRequest(
+  params: Record<string, unknown>,
+  client: ClientRow,
+): Omit<AuthorizationRequest, 'client' | 'redirectUri'> {
   const responseType = single(params, 'response_type');
   if (!responseType) throw new RedirectError('invalid_request', 'response_type is missing.');
-  if (responseType !== 'code') throw new RedirectError('unsupported_response_type', 'Only response_type=code is supported.');
+  if (responseType !== 'code')
+    throw new RedirectError('unsupported_response_type', 'Only response_type=code is supported.');
   const scope = parseScope(params.scope);
   if (!scope) throw new RedirectError('invalid_scope', 'The scope must be "read", "write" or "read write".');
   const codeChallenge = single(params, 'code_challenge');
@@ -70,12 +82,22 @@ export function checkRequest(params: Record<string, unknown>, client: ClientRow)
   if (codeChallengeMethod !== undefined && codeChallengeMethod !== 'S256') {
     throw new RedirectError('invalid_request', 'code_challenge_method must be S256 (plain is not supported).');
   }
-  if (codeChallenge === undefined && codeChallengeMethod !== undefined) throw new RedirectError('invalid_request', 'code_challenge is missing.');
-  if (codeChallenge !== undefined && !PKCE_VALUE.test(codeChallenge)) throw new RedirectError('invalid_request', 'code_challenge is malformed.');
+  if (codeChallenge === undefined && codeChallengeMethod !== undefined)
+    throw new RedirectError('invalid_request', 'code_challenge is missing.');
+  if (codeChallenge !== undefined && !PKCE_VALUE.test(codeChallenge))
+    throw new RedirectError('invalid_request', 'code_challenge is malformed.');
   if (client.client_type === 'public' && codeChallenge === undefined) {
-    throw new RedirectError('invalid_request', 'Public clients must use PKCE: send code_challenge with code_challenge_method=S256.');
+    throw new RedirectError(
+      'invalid_request',
+      'Public clients must use PKCE: send code_challenge with code_challenge_method=S256.',
+    );
   }
-  return { scope, state: single(params, 'state'), codeChallenge, codeChallengeMethod: codeChallenge ? 'S256' : undefined };
+  return {
+    scope,
+    state: single(params, 'state'),
+    codeChallenge,
+    codeChallengeMethod: codeChallenge ? 'S256' : undefined,
+  };
 }
 
 /** The application as the consent and error pages show it (an allow-list, not the row). */
@@ -87,7 +109,12 @@ export interface ApplicationView {
 
 export function presentApplication(client: ClientWithOwner): ApplicationView {
   const registrant =
-    client.owner_id === null ? null : { name: displayName(client.owner_first_name ?? '', client.owner_last_name ?? ''), email: client.owner_email ?? '' };
+    client.owner_id === null
+      ? null
+      : {
+          name: displayName(client.owner_first_name ?? '', client.owner_last_name ?? ''),
+          email: client.owner_email ?? '',
+        };
   return { name: client.name, registrant };
 }
 

@@ -64,9 +64,17 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
    * one this user has approved before. Otherwise a page names the app and the problem, and the
    * user decides whether to follow the one link back.
    */
-  const sendError = async (req: Request, res: Response, client: ClientWithOwner, redirectUri: string, error: RedirectError, state: string | undefined) => {
+  const sendError = async (
+    req: Request,
+    res: Response,
+    client: ClientWithOwner,
+    redirectUri: string,
+    error: RedirectError,
+    state: string | undefined,
+  ) => {
     const target = responseUrl(redirectUri, { error: error.error, error_description: error.message, state });
-    const trusted = client.owner_id === null || (await findConsentWithDate(knex, req.user!.id, client.id)) !== undefined;
+    const trusted =
+      client.owner_id === null || (await findConsentWithDate(knex, req.user!.id, client.id)) !== undefined;
     if (trusted) {
       res.redirect(302, target);
       return;
@@ -103,18 +111,24 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
         code_challenge_method: request.codeChallengeMethod,
       },
     });
-    const code = await oauth.authorize(oauthRequest, new OAuth2Server.Response(), { authenticateHandler: { handle: () => ({ id: userId }) } });
+    const code = await oauth.authorize(oauthRequest, new OAuth2Server.Response(), {
+      authenticateHandler: { handle: () => ({ id: userId }) },
+    });
     redirect(res, request.redirectUri, { code: code.authorizationCode, state: request.state });
   };
 
   /** Runs the checks; sends the error page or error redirect itself and returns undefined. */
-  const validate = async (req: Request, res: Response, params: Record<string, unknown>): Promise<AuthorizationRequest | undefined> => {
+  const validate = async (
+    req: Request,
+    res: Response,
+    params: Record<string, unknown>,
+  ): Promise<AuthorizationRequest | undefined> => {
     let client: ClientWithOwner;
     let redirectUri: string;
     try {
       ({ client, redirectUri } = await loadClientAndRedirectUri(knex, params));
     } catch (error) {
-      if (error instanceof PageError) return errorPage(req, res, error.message), undefined;
+      if (error instanceof PageError) return (errorPage(req, res, error.message), undefined);
       throw error;
     }
     if (!req.user) {
@@ -125,7 +139,8 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
     try {
       return { client, redirectUri, ...checkRequest(params, client) };
     } catch (error) {
-      if (error instanceof RedirectError) return await sendError(req, res, client, redirectUri, error, state), undefined;
+      if (error instanceof RedirectError)
+        return (await sendError(req, res, client, redirectUri, error, state), undefined);
       throw error;
     }
   };
@@ -166,7 +181,11 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
     const request = await validate(req, res, req.body as Record<string, unknown>);
     if (!request) return;
     if (req.body.decision !== 'approve') {
-      redirect(res, request.redirectUri, { error: 'access_denied', error_description: 'The user denied the request.', state: request.state });
+      redirect(res, request.redirectUri, {
+        error: 'access_denied',
+        error_description: 'The user denied the request.',
+        state: request.state,
+      });
       return;
     }
     await saveConsent(knex, req.user!.id, request.client.id, request.scope);

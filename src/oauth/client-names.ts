@@ -8,10 +8,31 @@ import { z } from 'zod';
 // trick elsewhere): digits and symbols, and Cyrillic and Greek letters NFKC leaves alone. A Map:
 // the keys are the user's characters, and a plain object would answer for `constructor`.
 const LOOK_ALIKES = new Map<string, string>([
-  ['0', 'o'], ['1', 'l'], ['!', 'i'], ['|', 'l'], ['3', 'e'], ['4', 'a'], ['@', 'a'],
-  ['5', 's'], ['$', 's'], ['7', 't'], ['+', 't'], ['8', 'b'],
-  ['а', 'a'], ['е', 'e'], ['ѕ', 's'], ['т', 't'], ['һ', 'h'], ['н', 'h'], ['г', 'r'], ['о', 'o'], // Cyrillic
-  ['α', 'a'], ['ε', 'e'], ['τ', 't'], ['η', 'h'], ['ο', 'o'], // Greek
+  ['0', 'o'],
+  ['1', 'l'],
+  ['!', 'i'],
+  ['|', 'l'],
+  ['3', 'e'],
+  ['4', 'a'],
+  ['@', 'a'],
+  ['5', 's'],
+  ['$', 's'],
+  ['7', 't'],
+  ['+', 't'],
+  ['8', 'b'],
+  ['а', 'a'],
+  ['е', 'e'],
+  ['ѕ', 's'],
+  ['т', 't'],
+  ['һ', 'h'],
+  ['н', 'h'],
+  ['г', 'r'],
+  ['о', 'o'], // Cyrillic
+  ['α', 'a'],
+  ['ε', 'e'],
+  ['τ', 't'],
+  ['η', 'h'],
+  ['ο', 'o'], // Greek
 ]);
 
 /**
@@ -30,7 +51,8 @@ export function posesAsSeatShare(name: string): boolean {
   return readAs(name).includes('seatshare');
 }
 
-export const POSES_AS_SEATSHARE = 'must not pose as SeatShare: only the SeatShare operators publish apps under that name';
+export const POSES_AS_SEATSHARE =
+  'must not pose as SeatShare: only the SeatShare operators publish apps under that name';
 
 /** An application name a user may choose (the operators' CLI takes any name). */
 export const userClientNameSchema = z

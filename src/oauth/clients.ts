@@ -35,10 +35,16 @@ export function redirectUriProblem(value: string): string | undefined {
   if (url.hash || value.includes('#')) return 'must not contain a fragment (#)';
   if (url.username || url.password) return 'must not contain credentials';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http is allowed only for loopback: 127.0.0.1 or [::1])';
-  if (['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:'].includes(url.protocol)) return 'uses a scheme that is not allowed';
+  if (url.protocol === 'http:')
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? undefined
+      : 'must use https (http is allowed only for loopback: 127.0.0.1 or [::1])';
+  if (['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:'].includes(url.protocol))
+    return 'uses a scheme that is not allowed';
   // A native app's private-use scheme: reverse domain name, RFC 8252 §7.1.
-  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol) ? undefined : 'must be https, http on 127.0.0.1, or an app scheme like com.example.app:/callback';
+  return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)
+    ? undefined
+    : 'must be https, http on 127.0.0.1, or an app scheme like com.example.app:/callback';
 }
 
 export const redirectUriSchema = z
@@ -74,7 +80,10 @@ export function registrableRedirectUris(kept: readonly string[] = []) {
 
 export const newClientSchema = z.object({
   name: z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters'),
-  redirect_uris: z.array(redirectUriSchema).min(1, 'needs at least one redirect URI').max(20, 'at most 20 redirect URIs'),
+  redirect_uris: z
+    .array(redirectUriSchema)
+    .min(1, 'needs at least one redirect URI')
+    .max(20, 'at most 20 redirect URIs'),
   client_type: z.enum(['confidential', 'public']),
   owner_id: z.uuid().nullable().default(null),
 });
@@ -133,7 +142,12 @@ export async function findClientOfOwner(knex: Knex, ownerId: string, id: string)
   return knex<ClientRow>('oauth_clients').where({ id, owner_id: ownerId }).first();
 }
 
-export async function updateClientOfOwner(knex: Knex, ownerId: string, id: string, fields: { name: string; redirect_uris: string[] }): Promise<void> {
+export async function updateClientOfOwner(
+  knex: Knex,
+  ownerId: string,
+  id: string,
+  fields: { name: string; redirect_uris: string[] },
+): Promise<void> {
   await knex('oauth_clients')
     .where({ id, owner_id: ownerId })
     .update({ name: fields.name, redirect_uris: [...new Set(fields.redirect_uris)], updated_at: knex.fn.now() });
@@ -142,7 +156,9 @@ export async function updateClientOfOwner(knex: Knex, ownerId: string, id: strin
 /** A new secret for a confidential application: returned once, kept only as a digest. */
 export async function rotateClientSecretOfOwner(knex: Knex, ownerId: string, id: string): Promise<string> {
   const secret = generateToken('client_secret');
-  await knex('oauth_clients').where({ id, owner_id: ownerId }).update({ secret_hash: hashToken(secret), updated_at: knex.fn.now() });
+  await knex('oauth_clients')
+    .where({ id, owner_id: ownerId })
+    .update({ secret_hash: hashToken(secret), updated_at: knex.fn.now() });
   return secret;
 }
 

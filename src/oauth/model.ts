@@ -10,7 +10,12 @@
 // The `user` object the library carries from getAuthorizationCode / getRefreshToken into
 // saveToken is how a new token learns its code or the refresh token it replaces.
 import type { Knex } from 'knex';
-import { InvalidGrantError, ServerError, type AuthorizationCodeModel, type RefreshTokenModel } from '@node-oauth/oauth2-server';
+import {
+  InvalidGrantError,
+  ServerError,
+  type AuthorizationCodeModel,
+  type RefreshTokenModel,
+} from '@node-oauth/oauth2-server';
 import { generateToken } from '../security/tokens';
 import * as store from './store';
 import type { ClientRow } from './clients';
@@ -137,14 +142,24 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
       if (u.refreshed) {
         const { refreshToken, refreshTokenExpiresAt } = issued;
         if (!refreshToken || !refreshTokenExpiresAt) throw new Error('A rotation must issue a refresh token.');
-        const rotated = await store.rotateRefreshToken(knex, u.refreshed.tokenId, { ...issued, refreshToken, refreshTokenExpiresAt }, settings.refreshFamilyMaxDays);
+        const rotated = await store.rotateRefreshToken(
+          knex,
+          u.refreshed.tokenId,
+          { ...issued, refreshToken, refreshTokenExpiresAt },
+          settings.refreshFamilyMaxDays,
+        );
         if (!rotated) {
           // Spent (or revoked) since getRefreshToken read it: a concurrent use of one refresh token.
           await store.revokeFamily(knex, u.refreshed.familyId);
           throw new InvalidGrantError('Invalid grant: refresh token is invalid');
         }
       } else {
-        await store.saveToken(knex, issued, { clientId: client.id, userId: u.id, authorizationCodeId: u.authorizationCodeId }, settings.refreshFamilyMaxDays);
+        await store.saveToken(
+          knex,
+          issued,
+          { clientId: client.id, userId: u.id, authorizationCodeId: u.authorizationCodeId },
+          settings.refreshFamilyMaxDays,
+        );
       }
       return { ...token, client, user: { id: u.id } };
     },

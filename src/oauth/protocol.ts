@@ -10,7 +10,11 @@ import { secretMatches } from './store';
 export const CLIENT_CHALLENGE = 'Basic realm="seatshare"';
 
 export class OAuthProtocolError extends Error {
-  constructor(readonly error: string, description: string, readonly status = 400) {
+  constructor(
+    readonly error: string,
+    description: string,
+    readonly status = 400,
+  ) {
     super(description);
   }
 }
@@ -37,7 +41,8 @@ export const oauthErrorHandler: ErrorRequestHandler = (error, req, res, next) =>
   const httpError = toHttpError(error);
   if (httpError.status >= 500) req.log.error({ err: error }, 'oauth endpoint failed');
   res.set(httpError.options.headers ?? {});
-  const code = httpError.status === 429 ? 'too_many_requests' : httpError.status >= 500 ? 'server_error' : 'invalid_request';
+  const code =
+    httpError.status === 429 ? 'too_many_requests' : httpError.status >= 500 ? 'server_error' : 'invalid_request';
   sendOAuthError(res, httpError.status, code, httpError.detail);
 };
 
@@ -47,12 +52,16 @@ export const oauthErrorHandler: ErrorRequestHandler = (error, req, res, next) =>
  * any of it reaches the library, a digest or SQL. Parameters not named are left out (§3.2:
  * unrecognized parameters are ignored).
  */
-export function oauthParameters<N extends string>(raw: Record<string, unknown>, names: readonly N[]): Partial<Record<N, string>> {
+export function oauthParameters<N extends string>(
+  raw: Record<string, unknown>,
+  names: readonly N[],
+): Partial<Record<N, string>> {
   const params: Partial<Record<N, string>> = {};
   for (const name of names) {
     if (!Object.hasOwn(raw, name)) continue;
     const value = raw[name];
-    if (typeof value !== 'string') throw new OAuthProtocolError('invalid_request', `The ${name} parameter must be sent once, as a string.`);
+    if (typeof value !== 'string')
+      throw new OAuthProtocolError('invalid_request', `The ${name} parameter must be sent once, as a string.`);
     params[name] = value;
   }
   return params;
@@ -69,7 +78,8 @@ function decodeBasic(header: string): { id: string; secret: string } {
   if (!match) throw new OAuthProtocolError('invalid_client', 'The Authorization header is not valid HTTP Basic.', 401);
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw new OAuthProtocolError('invalid_client', 'The Authorization header is not valid HTTP Basic.', 401);
+  if (colon < 0)
+    throw new OAuthProtocolError('invalid_client', 'The Authorization header is not valid HTTP Basic.', 401);
   try {
     const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
     return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
@@ -84,9 +94,14 @@ export function readClientCredentials(req: Request, body: Record<string, unknown
   const bodySecret = typeof body.client_secret === 'string' ? body.client_secret : undefined;
   const bodyId = typeof body.client_id === 'string' ? body.client_id : undefined;
   if (header && /^basic\s/i.test(header)) {
-    if (bodySecret !== undefined) throw new OAuthProtocolError('invalid_request', 'Use one client authentication method, not both HTTP Basic and client_secret.');
+    if (bodySecret !== undefined)
+      throw new OAuthProtocolError(
+        'invalid_request',
+        'Use one client authentication method, not both HTTP Basic and client_secret.',
+      );
     const { id, secret } = decodeBasic(header);
-    if (bodyId !== undefined && bodyId !== id) throw new OAuthProtocolError('invalid_request', 'client_id does not match the HTTP Basic credentials.');
+    if (bodyId !== undefined && bodyId !== id)
+      throw new OAuthProtocolError('invalid_request', 'client_id does not match the HTTP Basic credentials.');
     return { clientId: id, clientSecret: secret, viaBasic: true };
   }
   if (bodyId === undefined) return undefined;
@@ -99,7 +114,8 @@ export function requireClientCredentials(req: Request, body: Record<string, unkn
   if (!credentials) throw new OAuthProtocolError('invalid_client', 'Client authentication is required.', 401);
   // A client_id is VSCHARs (RFC 6749 Appendix A.1): anything else names no client, and a NUL
   // would only reach the database to be refused there.
-  if (!/^[\x20-\x7E]+$/.test(credentials.clientId)) throw new OAuthProtocolError('invalid_client', 'Client authentication failed.', 401);
+  if (!/^[\x20-\x7E]+$/.test(credentials.clientId))
+    throw new OAuthProtocolError('invalid_client', 'Client authentication failed.', 401);
   return credentials;
 }
 
@@ -123,5 +139,7 @@ export function authenticateClient<T extends Pick<ClientRow, 'client_type' | 'se
 
 /** The request's form or JSON body as an object: `{}` when there is none (or it is not an object). */
 export function bodyOf(req: Request): Record<string, unknown> {
-  return req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+  return req.body && typeof req.body === 'object' && !Array.isArray(req.body)
+    ? (req.body as Record<string, unknown>)
+    : {};
 }

@@ -3,8 +3,23 @@
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { OAuthProtocolError, authenticateClient, bodyOf, oauthBodyParsers, oauthParameters, requireClientCredentials, sendOAuthJson } from './protocol';
-import { findClientWithToken, isAccessTokenActive, isRefreshTokenActive, refreshTokenExpiresAt, revokeFamily, revokeToken } from './store';
+import {
+  OAuthProtocolError,
+  authenticateClient,
+  bodyOf,
+  oauthBodyParsers,
+  oauthParameters,
+  requireClientCredentials,
+  sendOAuthJson,
+} from './protocol';
+import {
+  findClientWithToken,
+  isAccessTokenActive,
+  isRefreshTokenActive,
+  refreshTokenExpiresAt,
+  revokeFamily,
+  revokeToken,
+} from './store';
 
 const PARAMETERS = ['token', 'token_type_hint', 'client_id', 'client_secret'] as const;
 
@@ -19,7 +34,11 @@ async function authenticatedLookup(knex: Knex, req: Parameters<RequestHandler>[0
   return { client, token: found.token };
 }
 
-export function revocationRoutes(knex: Knex, config: Pick<Config, 'baseUrl' | 'refreshFamilyMaxDays'>, limiter: RequestHandler): Router {
+export function revocationRoutes(
+  knex: Knex,
+  config: Pick<Config, 'baseUrl' | 'refreshFamilyMaxDays'>,
+  limiter: RequestHandler,
+): Router {
   const router = Router();
   const issuer = config.baseUrl;
 
@@ -38,12 +57,18 @@ export function revocationRoutes(knex: Knex, config: Pick<Config, 'baseUrl' | 'r
   // Confidential clients only, about their own tokens; anything else is {"active": false}.
   router.post('/oauth/introspect', limiter, ...oauthBodyParsers, async (req, res) => {
     const { client, token: row } = await authenticatedLookup(knex, req, false);
-    const active = !!row && row.client_id === client.id && (row.kind === 'access_token' ? isAccessTokenActive(row) : isRefreshTokenActive(row, config.refreshFamilyMaxDays));
+    const active =
+      !!row &&
+      row.client_id === client.id &&
+      (row.kind === 'access_token' ? isAccessTokenActive(row) : isRefreshTokenActive(row, config.refreshFamilyMaxDays));
     if (!active || !row) {
       sendOAuthJson(res, 200, { active: false });
       return;
     }
-    const expiresAt = row.kind === 'access_token' ? row.access_token_expires_at : (refreshTokenExpiresAt(row, config.refreshFamilyMaxDays) as Date);
+    const expiresAt =
+      row.kind === 'access_token'
+        ? row.access_token_expires_at
+        : (refreshTokenExpiresAt(row, config.refreshFamilyMaxDays) as Date);
     sendOAuthJson(res, 200, {
       active: true,
       scope: row.scope.join(' '),

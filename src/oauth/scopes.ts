@@ -14,7 +14,8 @@ export function parseScope(value: unknown): Scope[] | undefined {
   if (value === undefined || value === null || value === '') return [...DEFAULT_SCOPE];
   if (typeof value !== 'string') return undefined;
   const parts = [...new Set(value.split(' ').filter(Boolean))];
-  if (parts.length === 0 || !parts.every((part): part is Scope => (SCOPES as readonly string[]).includes(part))) return undefined;
+  if (parts.length === 0 || !parts.every((part): part is Scope => (SCOPES as readonly string[]).includes(part)))
+    return undefined;
   return SCOPES.filter((scope) => parts.includes(scope));
 }
 

@@ -1,7 +1,12 @@
 // The @node-oauth/oauth2-server instance and its options (SPEC §3), with our authorization_code
 // grant: the library's, run in one transaction and answering a changed redirect_uri with
 // invalid_grant (RFC 6749 §5.2).
-import OAuth2Server, { InvalidGrantError, InvalidRequestError, OAuthError, ServerError } from '@node-oauth/oauth2-server';
+import OAuth2Server, {
+  InvalidGrantError,
+  InvalidRequestError,
+  OAuthError,
+  ServerError,
+} from '@node-oauth/oauth2-server';
 import type { Knex } from 'knex';
 import { createModel, type ModelSettings } from './model';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, CODE_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS } from './store';
@@ -15,7 +20,9 @@ interface CodeGrant extends OAuth2Server.AbstractGrantType {
 // The library exports AbstractGrantType only; its authorization_code grant (PKCE checked after the
 // code is spent, since 5.3) is the one to build on, registered through `extendedGrantTypes`.
 // `require`: the package ships no types for this file, so its shape is declared above.
-const LibraryCodeGrant = require('@node-oauth/oauth2-server/lib/grant-types/authorization-code-grant-type') as new (options: OAuth2Server.TokenOptions) => CodeGrant;
+const LibraryCodeGrant = require('@node-oauth/oauth2-server/lib/grant-types/authorization-code-grant-type') as new (
+  options: OAuth2Server.TokenOptions,
+) => CodeGrant;
 
 /** A refusal the client must hear; anything else (server_error, a database error) undoes the transaction. */
 function isRefusal(error: unknown): error is OAuthError {
@@ -31,15 +38,17 @@ function codeGrantType(knex: Knex, settings: ModelSettings) {
      * replay's revocations) is committed, then answered: the code stays spent.
      */
     override async handle(request: OAuth2Server.Request, client: OAuth2Server.Client): Promise<OAuth2Server.Token> {
-      const outcome = await knex.transaction(async (trx): Promise<{ token: OAuth2Server.Token } | { refusal: OAuthError }> => {
-        this.model = createModel(trx, settings);
-        try {
-          return { token: await super.handle(request, client) };
-        } catch (error) {
-          if (isRefusal(error)) return { refusal: error }; // committed
-          throw error; // rolled back
-        }
-      });
+      const outcome = await knex.transaction(
+        async (trx): Promise<{ token: OAuth2Server.Token } | { refusal: OAuthError }> => {
+          this.model = createModel(trx, settings);
+          try {
+            return { token: await super.handle(request, client) };
+          } catch (error) {
+            if (isRefusal(error)) return { refusal: error }; // committed
+            throw error; // rolled back
+          }
+        },
+      );
       if ('refusal' in outcome) throw outcome.refusal;
       return outcome.token;
     }
@@ -48,7 +57,8 @@ function codeGrantType(knex: Knex, settings: ModelSettings) {
     override validateRedirectUri(request: OAuth2Server.Request, code: OAuth2Server.AuthorizationCode): void {
       const given: unknown = request.body.redirect_uri;
       if (given === undefined || given === '') throw new InvalidRequestError('Missing parameter: `redirect_uri`');
-      if (given !== code.redirectUri) throw new InvalidGrantError('Invalid grant: `redirect_uri` differs from the one of the authorization request');
+      if (given !== code.redirectUri)
+        throw new InvalidGrantError('Invalid grant: `redirect_uri` differs from the one of the authorization request');
     }
   };
 }

@@ -48,13 +48,24 @@ export function secretMatches(client: Pick<ClientRow, 'secret_hash'>, secret: st
   return client.secret_hash !== null && tokenMatchesHash(secret, client.secret_hash);
 }
 
-export async function saveCode(knex: Knex, code: string, fields: Omit<CodeRow, 'id' | 'consumed_at'>): Promise<CodeRow> {
-  const [row] = await knex('oauth_authorization_codes').insert({ ...fields, code_hash: hashToken(code) }).returning('*');
+export async function saveCode(
+  knex: Knex,
+  code: string,
+  fields: Omit<CodeRow, 'id' | 'consumed_at'>,
+): Promise<CodeRow> {
+  const [row] = await knex('oauth_authorization_codes')
+    .insert({ ...fields, code_hash: hashToken(code) })
+    .returning('*');
   return row as CodeRow;
 }
 
 export function findCode(knex: Knex, code: string): Promise<CodeRow | undefined> {
-  return selectFirstPrepared<CodeRow>(knex, knex('oauth_authorization_codes').where({ code_hash: hashToken(code) }).select('*'));
+  return selectFirstPrepared<CodeRow>(
+    knex,
+    knex('oauth_authorization_codes')
+      .where({ code_hash: hashToken(code) })
+      .select('*'),
+  );
 }
 
 /**
@@ -66,7 +77,17 @@ export async function spendCode(knex: Knex, code: string): Promise<CodeRow | und
     .where({ code_hash: hashToken(code) })
     .whereNull('consumed_at')
     .update({ consumed_at: knex.fn.now() })
-    .returning(['id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'code_challenge', 'code_challenge_method', 'expires_at', 'consumed_at']);
+    .returning([
+      'id',
+      'client_id',
+      'user_id',
+      'redirect_uri',
+      'scope',
+      'code_challenge',
+      'code_challenge_method',
+      'expires_at',
+      'consumed_at',
+    ]);
   return row as CodeRow | undefined;
 }
 
@@ -76,7 +97,9 @@ export async function spendCode(knex: Knex, code: string): Promise<CodeRow | und
  * family_id).
  */
 export function revokeTokensOfCode(knex: Knex, codeId: string): Promise<number> {
-  return revokeUntilNone(knex, (tokens) => tokens.whereIn('family_id', knex('oauth_tokens').select('family_id').where({ authorization_code_id: codeId })));
+  return revokeUntilNone(knex, (tokens) =>
+    tokens.whereIn('family_id', knex('oauth_tokens').select('family_id').where({ authorization_code_id: codeId })),
+  );
 }
 
 export interface IssuedToken {
@@ -107,7 +130,10 @@ export async function saveToken(
     access_token_hash: hashToken(token.accessToken),
     access_token_expires_at: token.accessTokenExpiresAt,
     refresh_token_hash: token.refreshToken ? hashToken(token.refreshToken) : null,
-    refresh_token_expires_at: token.refreshToken && token.refreshTokenExpiresAt ? new Date(Math.min(token.refreshTokenExpiresAt.getTime(), familyEnd.getTime())) : null,
+    refresh_token_expires_at:
+      token.refreshToken && token.refreshTokenExpiresAt
+        ? new Date(Math.min(token.refreshTokenExpiresAt.getTime(), familyEnd.getTime()))
+        : null,
     family_id: randomUUID(),
     family_started_at: startedAt,
     client_id: link.clientId,
@@ -124,7 +150,12 @@ export async function saveToken(
  * successor's refresh token never outlives the family. False when the token was spent or
  * revoked meanwhile: nothing was stored.
  */
-export async function rotateRefreshToken(knex: Knex, spentTokenId: string, token: IssuedToken & { refreshToken: string; refreshTokenExpiresAt: Date }, familyMaxDays: number): Promise<boolean> {
+export async function rotateRefreshToken(
+  knex: Knex,
+  spentTokenId: string,
+  token: IssuedToken & { refreshToken: string; refreshTokenExpiresAt: Date },
+  familyMaxDays: number,
+): Promise<boolean> {
   const result = await knex.raw(
     `with spent as (
        update oauth_tokens set refresh_used_at = now()
@@ -135,29 +166,52 @@ export async function rotateRefreshToken(knex: Knex, spentTokenId: string, token
      select ?, ?, ?, least(?::timestamptz, family_started_at + make_interval(days => ?::int)), family_id, family_started_at, client_id, user_id, ?::text[]
        from spent
      returning id`,
-    [spentTokenId, hashToken(token.accessToken), token.accessTokenExpiresAt, hashToken(token.refreshToken), token.refreshTokenExpiresAt, familyMaxDays, token.scope],
+    [
+      spentTokenId,
+      hashToken(token.accessToken),
+      token.accessTokenExpiresAt,
+      hashToken(token.refreshToken),
+      token.refreshTokenExpiresAt,
+      familyMaxDays,
+      token.scope,
+    ],
   );
   return (result as { rows: unknown[] }).rows.length === 1;
 }
 
 export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {
-  return selectFirstPrepared<TokenRow>(knex, knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).select('*'));
+  return selectFirstPrepared<TokenRow>(
+    knex,
+    knex('oauth_tokens')
+      .where({ refresh_token_hash: hashToken(refreshToken) })
+      .select('*'),
+  );
 }
 
 export type ClientCheck = Pick<ClientRow, 'id' | 'client_id' | 'client_type' | 'secret_hash'>;
-export type TokenWithOwner = TokenRow & { client_public_id: string; email: string; kind: 'access_token' | 'refresh_token' };
+export type TokenWithOwner = TokenRow & {
+  client_public_id: string;
+  email: string;
+  kind: 'access_token' | 'refresh_token';
+};
 
 /**
  * For /oauth/revoke and /oauth/introspect: the calling client and the token it names (access or
  * refresh, by either digest's unique index), with the token's client and user, in one
  * statement. `client` is undefined for an unknown client_id; `token` for an unknown token.
  */
-export async function findClientWithToken(knex: Knex, clientId: string, token: string): Promise<{ client?: ClientCheck; token?: TokenWithOwner }> {
+export async function findClientWithToken(
+  knex: Knex,
+  clientId: string,
+  token: string,
+): Promise<{ client?: ClientCheck; token?: TokenWithOwner }> {
   const digest = hashToken(token);
   const row = await selectFirstPrepared<Record<string, unknown>>(
     knex,
     knex('oauth_clients as caller')
-      .leftJoin('oauth_tokens as t', (on) => on.onVal('t.access_token_hash', digest).orOnVal('t.refresh_token_hash', digest))
+      .leftJoin('oauth_tokens as t', (on) =>
+        on.onVal('t.access_token_hash', digest).orOnVal('t.refresh_token_hash', digest),
+      )
       .leftJoin('oauth_clients as c', 'c.id', 't.client_id')
       .leftJoin('users as u', 'u.id', 't.user_id')
       .where('caller.client_id', clientId)
@@ -172,10 +226,18 @@ export async function findClientWithToken(knex: Knex, clientId: string, token: s
   );
   if (!row) return {};
   const { caller_id, caller_type, caller_secret_hash, ...tokenColumns } = row;
-  const client = { id: caller_id, client_id: clientId, client_type: caller_type, secret_hash: caller_secret_hash } as ClientCheck;
+  const client = {
+    id: caller_id,
+    client_id: clientId,
+    client_type: caller_type,
+    secret_hash: caller_secret_hash,
+  } as ClientCheck;
   if (tokenColumns.id === null) return { client };
   const kind = tokenColumns.access_token_hash === digest ? 'access_token' : 'refresh_token';
-  return { client, token: { ...(tokenColumns as unknown as TokenRow & { client_public_id: string; email: string }), kind } };
+  return {
+    client,
+    token: { ...(tokenColumns as unknown as TokenRow & { client_public_id: string; email: string }), kind },
+  };
 }
 
 /**
@@ -188,7 +250,9 @@ export async function findClientWithToken(knex: Knex, clientId: string, token: s
 async function revokeUntilNone(knex: Knex, filter: (tokens: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<number> {
   let total = 0;
   for (;;) {
-    const revoked: number = await filter(knex('oauth_tokens')).whereNull('revoked_at').update({ revoked_at: knex.fn.now() });
+    const revoked: number = await filter(knex('oauth_tokens'))
+      .whereNull('revoked_at')
+      .update({ revoked_at: knex.fn.now() });
     total += revoked;
     if (revoked === 0) return total;
   }
@@ -208,7 +272,10 @@ export function isAccessTokenActive(token: TokenRow, now = new Date()): boolean 
 }
 
 /** When a refresh token stops working: its own expiry or its family's end, whichever is first. */
-export function refreshTokenExpiresAt(token: Pick<TokenRow, 'refresh_token_expires_at' | 'family_started_at'>, familyMaxDays: number): Date | null {
+export function refreshTokenExpiresAt(
+  token: Pick<TokenRow, 'refresh_token_expires_at' | 'family_started_at'>,
+  familyMaxDays: number,
+): Date | null {
   if (token.refresh_token_expires_at === null) return null;
   const familyEnd = familyEndsAt(token.family_started_at, familyMaxDays);
   return token.refresh_token_expires_at < familyEnd ? token.refresh_token_expires_at : familyEnd;
@@ -239,7 +306,10 @@ export async function purgeExpired(knex: Knex, batch = PURGE_BATCH): Promise<{ t
   const purge = async (table: string, usefulUntil: string) => {
     let total = 0;
     for (;;) {
-      const expired = knex(table).select('id').whereRaw(`${usefulUntil} < now() - ?::interval`, [PURGE_AFTER]).limit(batch);
+      const expired = knex(table)
+        .select('id')
+        .whereRaw(`${usefulUntil} < now() - ?::interval`, [PURGE_AFTER])
+        .limit(batch);
       const deleted = await knex(table).whereIn('id', expired).del();
       total += deleted;
       if (deleted < batch) return total;
@@ -252,7 +322,11 @@ export async function purgeExpired(knex: Knex, batch = PURGE_BATCH): Promise<{ t
 
 // --- Consents ---------------------------------------------------------------------------------
 
-export async function findConsent(knex: Knex, userId: string, clientId: string): Promise<{ scope: string[] } | undefined> {
+export async function findConsent(
+  knex: Knex,
+  userId: string,
+  clientId: string,
+): Promise<{ scope: string[] } | undefined> {
   return knex('oauth_consents').where({ user_id: userId, client_id: clientId }).first('scope');
 }
 
@@ -275,7 +349,10 @@ export async function saveConsent(knex: Knex, userId: string, clientId: string, 
  */
 export async function revokeAuthorization(knex: Knex, userId: string, clientId: string): Promise<void> {
   await knex.transaction(async (trx) => {
-    await trx('oauth_authorization_codes').where({ user_id: userId, client_id: clientId }).whereNull('consumed_at').update({ consumed_at: trx.fn.now() });
+    await trx('oauth_authorization_codes')
+      .where({ user_id: userId, client_id: clientId })
+      .whereNull('consumed_at')
+      .update({ consumed_at: trx.fn.now() });
     await trx('oauth_consents').where({ user_id: userId, client_id: clientId }).del();
     await revokeUntilNone(trx, (tokens) => tokens.where({ user_id: userId, client_id: clientId }));
   });

@@ -6,18 +6,38 @@
 import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
 import { Router, type Request, type Response } from 'express';
 import type { RequestHandler } from 'express';
-import { OAuthProtocolError, bodyOf, oauthBodyParsers, oauthParameters, readClientCredentials, sendOAuthError, sendOAuthJson } from './protocol';
+import {
+  OAuthProtocolError,
+  bodyOf,
+  oauthBodyParsers,
+  oauthParameters,
+  readClientCredentials,
+  sendOAuthError,
+  sendOAuthJson,
+} from './protocol';
 import { GRANT_TYPES } from './metadata';
 
 /** Every parameter of the grants we offer; anything else is ignored, never handed on. */
-const TOKEN_PARAMETERS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'client_id', 'client_secret'] as const;
+const TOKEN_PARAMETERS = [
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'refresh_token',
+  'scope',
+  'client_id',
+  'client_secret',
+] as const;
 type TokenParameters = Partial<Record<(typeof TOKEN_PARAMETERS)[number], string>>;
 
 /** RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is unsupported_grant_type for every client. */
 
 async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: TokenParameters): Promise<void> {
   if (params.grant_type && !GRANT_TYPES.includes(params.grant_type)) {
-    throw new OAuthProtocolError('unsupported_grant_type', 'This server offers the authorization_code and refresh_token grants only.');
+    throw new OAuthProtocolError(
+      'unsupported_grant_type',
+      'This server offers the authorization_code and refresh_token grants only.',
+    );
   }
   const credentials = readClientCredentials(req, params);
   const body: Record<string, string> = { ...params };
@@ -58,11 +78,21 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
   const router = Router();
 
   router.post('/oauth/token', limiter, ...oauthBodyParsers, async (req, res) => {
-    if (req.query.client_secret !== undefined || req.query.code !== undefined || req.query.refresh_token !== undefined) {
-      throw new OAuthProtocolError('invalid_request', 'Send credentials and codes in the request body, not the query string.');
+    if (
+      req.query.client_secret !== undefined ||
+      req.query.code !== undefined ||
+      req.query.refresh_token !== undefined
+    ) {
+      throw new OAuthProtocolError(
+        'invalid_request',
+        'Send credentials and codes in the request body, not the query string.',
+      );
     }
     if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
-      throw new OAuthProtocolError('invalid_request', 'The body must be application/x-www-form-urlencoded or application/json.');
+      throw new OAuthProtocolError(
+        'invalid_request',
+        'The body must be application/x-www-form-urlencoded or application/json.',
+      );
     }
     await exchange(oauth, req, res, oauthParameters(bodyOf(req), TOKEN_PARAMETERS));
   });
@@ -73,7 +103,10 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
     res.set('Link', '</.well-known/oauth-authorization-server>; rel="deprecation"');
     const params = oauthParameters(req.query as Record<string, unknown>, TOKEN_PARAMETERS);
     if (params.client_secret === undefined || req.headers.authorization) {
-      throw new OAuthProtocolError('invalid_request', 'The GET form of the token endpoint is for confidential clients with client_secret in the query; use POST.');
+      throw new OAuthProtocolError(
+        'invalid_request',
+        'The GET form of the token endpoint is for confidential clients with client_secret in the query; use POST.',
+      );
     }
     await exchange(oauth, req, res, params);
   });

@@ -11,7 +11,8 @@ export type Role = 'admin' | 'member';
 export const isSelf = (actor: Actor, userId: string): boolean => actor.userId === userId;
 export const isAdmin = (membership: { role: Role }): boolean => membership.role === 'admin';
 export const isOwner = (actor: Actor, ticket: { owner_id: string }): boolean => ticket.owner_id === actor.userId;
-export const isAssignee = (actor: Actor, ticket: { assignee_id: string | null }): boolean => ticket.assignee_id === actor.userId;
+export const isAssignee = (actor: Actor, ticket: { assignee_id: string | null }): boolean =>
+  ticket.assignee_id === actor.userId;
 
 // --- Groups ------------------------------------------------------------------------------
 // `group.role` is the actor's role in it (every visible group has one; an event carries its
@@ -33,7 +34,9 @@ export const mayAdministerGroup = adminsOnly('Only an admin of this group may do
 
 /** Removing a member: an admin removes anyone, a member removes themself (leaves). */
 export function mayRemoveMember(actor: Actor, group: { role: Role }, userId: string): Verdict {
-  return isAdmin(group) || isSelf(actor, userId) ? allow : deny('Only an admin may remove another member; you may leave.');
+  return isAdmin(group) || isSelf(actor, userId)
+    ? allow
+    : deny('Only an admin may remove another member; you may leave.');
 }
 
 /** A group keeps at least one admin: is `member` its last? */
@@ -56,18 +59,26 @@ type SeatField = (typeof SEAT_FIELDS)[number];
 type TicketParties = { owner_id: string; assignee_id: string | null };
 
 export function mayChangeTicket(actor: Actor, ticket: TicketParties): Verdict {
-  return isOwner(actor, ticket) || isAssignee(actor, ticket) ? allow : deny('Only the owner or the assignee of this ticket may change it.');
+  return isOwner(actor, ticket) || isAssignee(actor, ticket)
+    ? allow
+    : deny('Only the owner or the assignee of this ticket may change it.');
 }
 
 /**
  * `changes`: the body. A seat field counts only when its value differs, so a client that
  * sends the place back unchanged (a full PUT) is not refused for it.
  */
-export function mayUpdateTicket(actor: Actor, ticket: TicketParties & Record<SeatField, string>, changes: Partial<Record<string, unknown>>): Verdict {
+export function mayUpdateTicket(
+  actor: Actor,
+  ticket: TicketParties & Record<SeatField, string>,
+  changes: Partial<Record<string, unknown>>,
+): Verdict {
   const moved = SEAT_FIELDS.filter((field) => changes[field] !== undefined && changes[field] !== ticket[field]);
   return allOf(
     mayChangeTicket(actor, ticket),
-    moved.length && !isOwner(actor, ticket) ? deny(`Only the owner of this ticket may change ${moved.join(', ')}.`) : allow,
+    moved.length && !isOwner(actor, ticket)
+      ? deny(`Only the owner of this ticket may change ${moved.join(', ')}.`)
+      : allow,
   );
 }
 
@@ -83,6 +94,10 @@ export function mayRequestTicket(actor: Actor, ticket: { owner_id: string }): Ve
  * that will be assigned to the actor. A refusal is a 400 on `alias_id`, not a 403: it is a
  * body field naming a record that is not a valid choice.
  */
-export function isValidAliasChoice(actor: Actor, alias: { user_id: string } | undefined, assigneeAfter: string | null): boolean {
+export function isValidAliasChoice(
+  actor: Actor,
+  alias: { user_id: string } | undefined,
+  assigneeAfter: string | null,
+): boolean {
   return alias !== undefined && isSelf(actor, alias.user_id) && assigneeAfter === actor.userId;
 }

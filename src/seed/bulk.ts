@@ -32,7 +32,11 @@ export interface BulkSeedResult {
  * from their catalog definitions after (inside the caller's transaction: a failure restores
  * them). The primary key and indexes behind constraints stay.
  */
-async function withoutIndexesAndForeignKeys(trx: Knex.Transaction, table: string, load: () => Promise<unknown>): Promise<void> {
+async function withoutIndexesAndForeignKeys(
+  trx: Knex.Transaction,
+  table: string,
+  load: () => Promise<unknown>,
+): Promise<void> {
   // PostgreSQL writes both statements of each from its catalog, names quoted as they need.
   const { rows } = await trx.raw(
     `select format('drop index %s', indexrelid::regclass) as drop, pg_get_indexdef(indexrelid) as restore, 2 as restore_order
@@ -62,7 +66,9 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
            from generate_series(1, ?) as i`,
       [groups],
     );
-    await trx.raw(`insert into groups (id, name, invitation_code) select id, 'Season club ' || i, 'seed' || replace(id::text, '-', '') from seed_groups`);
+    await trx.raw(
+      `insert into groups (id, name, invitation_code) select id, 'Season club ' || i, 'seed' || replace(id::text, '-', '') from seed_groups`,
+    );
     await trx.raw(
       `create temporary table seed_members on commit drop as
          select g.i as gi, g.id as group_id, g.members, n, gen_random_uuid() as user_id
@@ -91,8 +97,9 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
            from seed_events`,
       [EVENTS_PER_GROUP],
     );
-    await withoutIndexesAndForeignKeys(trx, 'tickets', () => trx.raw(
-      `insert into tickets (group_id, event_id, owner_id, assignee_id, section, "row", seat, cost)
+    await withoutIndexesAndForeignKeys(trx, 'tickets', () =>
+      trx.raw(
+        `insert into tickets (group_id, event_id, owner_id, assignee_id, section, "row", seat, cost)
          select e.group_id, e.id, owner.user_id,
                 case when (e.k * 7 + owner.n * 3) % 10 < 7 then holder.user_id end,
                 (100 + e.gi % 40)::text, chr(65 + e.gi % 20), owner.n::text, (20 + e.gi % 50)::numeric
@@ -100,8 +107,9 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
            join seed_members as owner on owner.group_id = e.group_id and owner.n <= least(e.members, e.seats)
            join seed_members as holder on holder.group_id = e.group_id and holder.n = 1 + (e.k + owner.n) % e.members
           limit ?`,
-      [tickets],
-    ));
+        [tickets],
+      ),
+    );
     const counts = await trx.raw(
       `select (select count(*)::int from seed_members) as users,
               (select count(*)::int from tickets where group_id in (select id from seed_groups)) as tickets`,

@@ -6,21 +6,31 @@ import { z } from 'zod';
 import { notFound } from '../errors';
 import { listAuthorizationsOfUser } from '../oauth/consents';
 import { findClientByClientId, revokeAuthorization } from '../oauth/store';
-import { TOKEN_LIFETIME_CHOICES, createPersonalToken, deletePersonalToken, listPersonalTokens } from '../auth/personal-tokens';
+import {
+  TOKEN_LIFETIME_CHOICES,
+  createPersonalToken,
+  deletePersonalToken,
+  listPersonalTokens,
+} from '../auth/personal-tokens';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
 
 const tokenNameSchema = z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters');
 // The form's choices: a number of days, or "none" (the token does not expire).
 const LIFETIME_VALUES: string[] = TOKEN_LIFETIME_CHOICES.map((days) => (days === null ? 'none' : String(days)));
-const lifetimeSchema = z.string().refine((value) => LIFETIME_VALUES.includes(value), 'must be one of the offered choices');
+const lifetimeSchema = z
+  .string()
+  .refine((value) => LIFETIME_VALUES.includes(value), 'must be one of the offered choices');
 
 export function accountPages(knex: Knex): Router {
   const router = Router();
   router.use('/account', requireLogin);
 
   router.get('/account/authorizations', async (req, res) => {
-    renderPage(req, res, 'account/authorizations', { title: 'Authorized applications', authorizations: await listAuthorizationsOfUser(knex, req.user!.id) });
+    renderPage(req, res, 'account/authorizations', {
+      title: 'Authorized applications',
+      authorizations: await listAuthorizationsOfUser(knex, req.user!.id),
+    });
   });
 
   router.post('/account/authorizations/:clientId/revoke', csrfProtection, async (req, res) => {
@@ -30,12 +40,24 @@ export function accountPages(knex: Knex): Router {
     res.redirect(303, '/account/authorizations');
   });
 
-  const showTokens = async (req: Parameters<typeof renderPage>[0], res: Parameters<typeof renderPage>[1], extra: Record<string, unknown> = {}, status = 200) =>
+  const showTokens = async (
+    req: Parameters<typeof renderPage>[0],
+    res: Parameters<typeof renderPage>[1],
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
     renderPage(
       req,
       res,
       'account/tokens',
-      { title: 'Personal API tokens', tokens: await listPersonalTokens(knex, req.user!.id), lifetimes: TOKEN_LIFETIME_CHOICES, now: new Date(), created: null, ...extra },
+      {
+        title: 'Personal API tokens',
+        tokens: await listPersonalTokens(knex, req.user!.id),
+        lifetimes: TOKEN_LIFETIME_CHOICES,
+        now: new Date(),
+        created: null,
+        ...extra,
+      },
       status,
     );
 
@@ -49,14 +71,22 @@ export function accountPages(knex: Knex): Router {
         ...(name.success ? {} : { name: name.error.issues.map((i) => i.message) }),
         ...(lifetime.success ? {} : { expires_in_days: lifetime.error.issues.map((i) => i.message) }),
       };
-      await showTokens(req, res, { fieldErrors, error: name.success ? 'Please choose when the token expires.' : 'Please name the token.' }, 400);
+      await showTokens(
+        req,
+        res,
+        { fieldErrors, error: name.success ? 'Please choose when the token expires.' : 'Please name the token.' },
+        400,
+      );
       return;
     }
     const scopes = [req.body.scope].flat();
     const scope = scopes.includes('write') ? ['read', 'write'] : ['read'];
     const expiresInDays = lifetime.data === 'none' ? null : Number(lifetime.data);
     const { row, token } = await createPersonalToken(knex, req.user!.id, { name: name.data, scope, expiresInDays });
-    await showTokens(req, res, { created: { name: row.name, token, expiresAt: row.expires_at }, notice: 'Token created.' });
+    await showTokens(req, res, {
+      created: { name: row.name, token, expiresAt: row.expires_at },
+      notice: 'Token created.',
+    });
   });
 
   router.post('/account/tokens/:id/revoke', csrfProtection, async (req, res) => {

@@ -27,7 +27,13 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLim
     const returnTo = safeReturnTo(req.body.return_to);
     const user = email && password ? await checkCredentials(knex, email, password) : undefined;
     if (!user) {
-      renderPage(req, res, 'login', { title: 'Log in', email, returnTo, error: 'Email or password is incorrect.' }, 401);
+      renderPage(
+        req,
+        res,
+        'login',
+        { title: 'Log in', email, returnTo, error: 'Email or password is incorrect.' },
+        401,
+      );
       return;
     }
     req.login({ id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name }, (error) => {
@@ -50,7 +56,13 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLim
       fieldErrors.email = ['is invalid or already taken'];
     }
     if (!parsed.success || Object.keys(fieldErrors).length > 0) {
-      renderPage(req, res, 'signup', { title: 'Sign up', values, returnTo, fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      renderPage(
+        req,
+        res,
+        'signup',
+        { title: 'Sign up', values, returnTo, fieldErrors, error: 'Please correct the marked fields.' },
+        400,
+      );
       return;
     }
     const user = await createUser(knex, parsed.data);

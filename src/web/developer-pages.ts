@@ -20,14 +20,20 @@ import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
 
 function redirectUrisFrom(text: unknown): string[] {
-  return typeof text === 'string' ? text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean) : [];
+  return typeof text === 'string'
+    ? text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+    : [];
 }
 
 // A user's registration: no name that poses as SeatShare, no new http://localhost redirect URI.
 const registrationSchema = newRegistrationSchema.extend({ name: userClientNameSchema });
 
 /** An edit: the same rules, except that redirect URIs the application already has may stay. */
-const editSchema = (client: ClientRow) => z.object({ name: userClientNameSchema, redirect_uris: registrableRedirectUris(client.redirect_uris) });
+const editSchema = (client: ClientRow) =>
+  z.object({ name: userClientNameSchema, redirect_uris: registrableRedirectUris(client.redirect_uris) });
 
 /** Field errors keyed by form field (`redirect_uris.1` → `redirect_uris`). */
 function formErrors(error: z.ZodError): Record<string, string[]> {
@@ -59,7 +65,12 @@ export function developerPages(knex: Knex): Router {
   });
 
   router.get('/developer/applications/new', (req, res) => {
-    renderPage(req, res, 'developer/form', { title: 'Register an application', application: null, values: {}, action: '/developer/applications' });
+    renderPage(req, res, 'developer/form', {
+      title: 'Register an application',
+      application: null,
+      values: {},
+      action: '/developer/applications',
+    });
   });
 
   router.post('/developer/applications', csrfProtection, async (req, res) => {
@@ -72,7 +83,20 @@ export function developerPages(knex: Knex): Router {
     });
     if (!parsed.success) {
       const fieldErrors = formErrors(parsed.error);
-      renderPage(req, res, 'developer/form', { title: 'Register an application', application: null, values, action: '/developer/applications', fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      renderPage(
+        req,
+        res,
+        'developer/form',
+        {
+          title: 'Register an application',
+          application: null,
+          values,
+          action: '/developer/applications',
+          fieldErrors,
+          error: 'Please correct the marked fields.',
+        },
+        400,
+      );
       return;
     }
     const { client, clientSecret } = await createClient(knex, parsed.data);
@@ -82,16 +106,37 @@ export function developerPages(knex: Knex): Router {
   router.get('/developer/applications/:id', async (req, res) => {
     const client = await ownClient(req);
     const values = { name: client.name, redirect_uris: client.redirect_uris.join('\n') };
-    renderPage(req, res, 'developer/form', { title: client.name, application: client, values, action: `/developer/applications/${client.id}` });
+    renderPage(req, res, 'developer/form', {
+      title: client.name,
+      application: client,
+      values,
+      action: `/developer/applications/${client.id}`,
+    });
   });
 
   router.post('/developer/applications/:id', csrfProtection, async (req, res) => {
     const client = await ownClient(req);
     const values = { name: req.body.name, redirect_uris: req.body.redirect_uris };
-    const parsed = editSchema(client).safeParse({ name: req.body.name, redirect_uris: redirectUrisFrom(req.body.redirect_uris) });
+    const parsed = editSchema(client).safeParse({
+      name: req.body.name,
+      redirect_uris: redirectUrisFrom(req.body.redirect_uris),
+    });
     if (!parsed.success) {
       const fieldErrors = formErrors(parsed.error);
-      renderPage(req, res, 'developer/form', { title: client.name, application: client, values, action: `/developer/applications/${client.id}`, fieldErrors, error: 'Please correct the marked fields.' }, 400);
+      renderPage(
+        req,
+        res,
+        'developer/form',
+        {
+          title: client.name,
+          application: client,
+          values,
+          action: `/developer/applications/${client.id}`,
+          fieldErrors,
+          error: 'Please correct the marked fields.',
+        },
+        400,
+      );
       return;
     }
     await updateClientOfOwner(knex, req.user!.id, client.id, parsed.data);

@@ -8,7 +8,13 @@ import express, { Router } from 'express';
 
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 // The files the page needs; the package's own index.html and initializer (the pet store) stay out.
-const ASSETS = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/oauth2-redirect.html', '/oauth2-redirect.js', '/favicon-32x32.png']);
+const ASSETS = new Set([
+  '/swagger-ui.css',
+  '/swagger-ui-bundle.js',
+  '/oauth2-redirect.html',
+  '/oauth2-redirect.js',
+  '/favicon-32x32.png',
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">

@@ -29,11 +29,22 @@ export function joinPage(knex: Knex): Router {
       const body = parseInput(joinGroupBody, { code });
       const groupId = await knex.transaction((trx) => joinWithCode(trx, actor, body.code));
       const group = await findGroup(knex, actor, groupId);
-      renderPage(req, res, 'join', { title: TITLE, code: '', joined: group ? { id: group.id, name: group.name } : null, notice: 'Welcome aboard.' });
+      renderPage(req, res, 'join', {
+        title: TITLE,
+        code: '',
+        joined: group ? { id: group.id, name: group.name } : null,
+        notice: 'Welcome aboard.',
+      });
     } catch (error) {
       if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 409)) throw error;
       const fieldErrors = error.status === 400 ? (error.options.fields ?? { code: [error.detail] }) : {};
-      renderPage(req, res, 'join', { title: TITLE, code, joined: null, error: error.detail, fieldErrors }, error.status);
+      renderPage(
+        req,
+        res,
+        'join',
+        { title: TITLE, code, joined: null, error: error.detail, fieldErrors },
+        error.status,
+      );
     }
   });
 

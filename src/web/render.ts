@@ -26,7 +26,8 @@ export function renderPage(req: Request, res: Response, view: string, locals: Pa
 
 /** Only local paths: `/x` yes; `//evil.example`, `/\evil`, `https://…` no (no open redirects). */
 export function safeReturnTo(value: unknown, fallback = '/account/authorizations'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\'))
+    return fallback;
   if (/[\u0000-\u001f]/.test(value)) return fallback;
   return value;
 }

@@ -39,21 +39,30 @@ export class KnexSessionStore extends session.Store {
       .insert(row)
       .onConflict('sid')
       .merge(['sess', 'expires_at', 'user_id'])
-      .then(() => callback?.(), (error) => callback?.(error));
+      .then(
+        () => callback?.(),
+        (error) => callback?.(error),
+      );
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: Callback): void {
     this.knex('sessions')
       .where({ sid })
       .update({ expires_at: expiry(sess) })
-      .then(() => callback?.(), (error) => callback?.(error));
+      .then(
+        () => callback?.(),
+        (error) => callback?.(error),
+      );
   }
 
   override destroy(sid: string, callback?: Callback): void {
     this.knex('sessions')
       .where({ sid })
       .del()
-      .then(() => callback?.(), (error) => callback?.(error));
+      .then(
+        () => callback?.(),
+        (error) => callback?.(error),
+      );
   }
 }
 

@@ -22,13 +22,24 @@ describe('API v1 conventions', () => {
   });
 
   it('415 for a body that is not JSON', async () => {
-    const res = await as(t.app, t.world.tokens.member).patch(ticketPath()).set('Content-Type', 'text/plain').send('note=x').expect(415);
+    const res = await as(t.app, t.world.tokens.member)
+      .patch(ticketPath())
+      .set('Content-Type', 'text/plain')
+      .send('note=x')
+      .expect(415);
     expect(res.body.code).toBe(415);
   });
 
   it('413 for a body over 100 kB, 400 for malformed JSON', async () => {
-    await as(t.app, t.world.tokens.member).patch(ticketPath()).send({ note: 'x'.repeat(101 * 1024) }).expect(413);
-    const res = await as(t.app, t.world.tokens.member).patch(ticketPath()).set('Content-Type', 'application/json').send('{"note":').expect(400);
+    await as(t.app, t.world.tokens.member)
+      .patch(ticketPath())
+      .send({ note: 'x'.repeat(101 * 1024) })
+      .expect(413);
+    const res = await as(t.app, t.world.tokens.member)
+      .patch(ticketPath())
+      .set('Content-Type', 'application/json')
+      .send('{"note":')
+      .expect(400);
     expect(res.body).toMatchObject({ error: 'Bad Request', code: 400 });
   });
 
@@ -41,7 +52,10 @@ describe('API v1 conventions', () => {
   });
 
   it('HEAD of a list has the list headers and no body', async () => {
-    const res = await request(t.app).head('/api/v1/tickets?limit=1').set('Authorization', `Token ${t.world.tokens.member}`).expect(200);
+    const res = await request(t.app)
+      .head('/api/v1/tickets?limit=1')
+      .set('Authorization', `Token ${t.world.tokens.member}`)
+      .expect(200);
     expect(res.headers['x-total-count']).toBe('5');
     expect(res.text).toBeUndefined();
   });
@@ -74,7 +88,9 @@ describe('API v1 conventions', () => {
     ];
     for (const [method, path, body] of odd) {
       const call = as(t.app, t.world.tokens.member)[method as 'get' | 'patch' | 'post'](path);
-      const res = await (body === undefined ? call : call.set('Content-Type', 'application/json').send(JSON.stringify(body)));
+      const res = await (body === undefined
+        ? call
+        : call.set('Content-Type', 'application/json').send(JSON.stringify(body)));
       expect({ method, path, status: res.status < 500 }).toEqual({ method, path, status: true });
       if (res.status >= 400) expect(res.body.code).toBe(res.status);
     }

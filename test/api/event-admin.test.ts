@@ -6,12 +6,21 @@ import { backendPid, started, waitUntilWaitingOnLock } from '../helpers/locks';
 const t = useWorld();
 
 const eventRow = (id: string) => t.knex('events').where({ id }).first();
-const newEvent = (group_id: string) => ({ group_id, name: ' Home vs Away ', start_time: '2027-03-01T20:30:00+01:00', time_tba: true });
+const newEvent = (group_id: string) => ({
+  group_id,
+  name: ' Home vs Away ',
+  start_time: '2027-03-01T20:30:00+01:00',
+  time_tba: true,
+});
 
 describe('GET /api/v1/events/:id', () => {
   it('shows an event of your groups', async () => {
     const res = await as(t.app, t.world.tokens.member).get(`/api/v1/events/${t.world.events.futureB.id}`).expect(200);
-    expect(res.body).toMatchObject({ id: t.world.events.futureB.id, name: 'Bravo game', ticket_counts: { total: 1, available: 0, mine: 0 } });
+    expect(res.body).toMatchObject({
+      id: t.world.events.futureB.id,
+      name: 'Bravo game',
+      ticket_counts: { total: 1, available: 0, mine: 0 },
+    });
     expect(res.body).not.toHaveProperty('role');
   });
 
@@ -32,7 +41,10 @@ describe('GET /api/v1/events/:id', () => {
 
 describe('POST /api/v1/events', () => {
   it('lets an admin add an event: 201 with Location and the presented event', async () => {
-    const res = await as(t.app, t.world.tokens.admin).post('/api/v1/events').send(newEvent(t.world.groupA.id)).expect(201);
+    const res = await as(t.app, t.world.tokens.admin)
+      .post('/api/v1/events')
+      .send(newEvent(t.world.groupA.id))
+      .expect(201);
     expect(res.body).toMatchObject({
       group_id: t.world.groupA.id,
       name: 'Home vs Away',
@@ -47,7 +59,10 @@ describe('POST /api/v1/events', () => {
   });
 
   it('answers 403 to a member of the group', async () => {
-    const res = await as(t.app, t.world.tokens.member).post('/api/v1/events').send(newEvent(t.world.groupA.id)).expect(403);
+    const res = await as(t.app, t.world.tokens.member)
+      .post('/api/v1/events')
+      .send(newEvent(t.world.groupA.id))
+      .expect(403);
     expect(res.body.error_detail).toBe('Only an admin of this group may add or change its events.');
     expect(await t.knex('events').where({ name: 'Home vs Away' })).toEqual([]);
   });
@@ -71,7 +86,10 @@ describe('POST /api/v1/events', () => {
     ['a string for date_tba', { date_tba: 'no' }, 'date_tba'],
     ['an id', { id: RANDOM_UUID }, 'id'],
   ])('answers 400 for %s', async (_name, override, field) => {
-    const res = await as(t.app, t.world.tokens.admin).post('/api/v1/events').send({ ...newEvent(t.world.groupA.id), ...override }).expect(400);
+    const res = await as(t.app, t.world.tokens.admin)
+      .post('/api/v1/events')
+      .send({ ...newEvent(t.world.groupA.id), ...override })
+      .expect(400);
     expect(Object.keys(res.body.fields)).toEqual([field]);
   });
 
@@ -87,23 +105,37 @@ describe('PUT|PATCH /api/v1/events/:id', () => {
       [method](`/api/v1/events/${t.world.events.future.id}`)
       .send({ name: 'Derby', date_tba: true, start_time: '2027-01-01T00:00:00Z' })
       .expect(200);
-    expect(res.body).toMatchObject({ name: 'Derby', date_tba: true, start_time: '2027-01-01T00:00:00.000Z', ticket_counts: { total: 3 } });
+    expect(res.body).toMatchObject({
+      name: 'Derby',
+      date_tba: true,
+      start_time: '2027-01-01T00:00:00.000Z',
+      ticket_counts: { total: 3 },
+    });
   });
 
   it('answers 403 to a member', async () => {
-    await as(t.app, t.world.tokens.member).patch(`/api/v1/events/${t.world.events.future.id}`).send({ name: 'Ours' }).expect(403);
+    await as(t.app, t.world.tokens.member)
+      .patch(`/api/v1/events/${t.world.events.future.id}`)
+      .send({ name: 'Ours' })
+      .expect(403);
     expect((await eventRow(t.world.events.future.id)).name).toBe('Future game');
   });
 
   it('answers 400 for a group_id (an event stays in its group)', async () => {
-    const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/events/${t.world.events.future.id}`).send({ group_id: t.world.groupB.id }).expect(400);
+    const res = await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/events/${t.world.events.future.id}`)
+      .send({ group_id: t.world.groupB.id })
+      .expect(400);
     expect(res.body.fields).toEqual({ group_id: ['is not a field that can be set here'] });
   });
 });
 
 describe('DELETE /api/v1/events/:id', () => {
   it('deletes an event without tickets: 204', async () => {
-    const { body } = await as(t.app, t.world.tokens.admin).post('/api/v1/events').send(newEvent(t.world.groupA.id)).expect(201);
+    const { body } = await as(t.app, t.world.tokens.admin)
+      .post('/api/v1/events')
+      .send(newEvent(t.world.groupA.id))
+      .expect(201);
     await as(t.app, t.world.tokens.admin).delete(`/api/v1/events/${body.id}`).expect(204);
     expect(await eventRow(body.id)).toBeUndefined();
   });
@@ -120,30 +152,55 @@ describe('DELETE /api/v1/events/:id', () => {
     expect(deleted).toHaveLength(3);
     expect(deleted[0].changes.event_id).toEqual([future.id, null]);
     // The same snapshot as a ticket deleted by hand: every field, cost as its decimal string.
-    expect(Object.keys(deleted[0].changes).sort()).toEqual(['alias_id', 'assignee_id', 'cost', 'event_id', 'note', 'owner_id', 'row', 'seat', 'section']);
+    expect(Object.keys(deleted[0].changes).sort()).toEqual([
+      'alias_id',
+      'assignee_id',
+      'cost',
+      'event_id',
+      'note',
+      'owner_id',
+      'row',
+      'seat',
+      'section',
+    ]);
     expect(deleted[0].changes.cost[0]).toMatch(/^\d+\.\d\d$/);
   });
 
   // Two connections at once: PGlite has one, so this runs in CI's PostgreSQL pass.
-  (process.env.DATABASE_URL ? it : it.skip)('counts tickets added while it waited for the lock: 409, nothing deleted (PostgreSQL)', async () => {
-    const { body: event } = await as(t.app, t.world.tokens.admin).post('/api/v1/events').send(newEvent(t.world.groupA.id)).expect(201);
-    const adding = await t.knex.transaction();
-    await adding('tickets').insert({ group_id: t.world.groupA.id, event_id: event.id, owner_id: t.world.admin.id, section: 'A', row: '1', seat: '1' });
-    const addingPid = await backendPid(adding);
-    const deleting = started(as(t.app, t.world.tokens.admin).delete(`/api/v1/events/${event.id}`));
-    // The delete's row lock waits on the new ticket's key lock (its foreign key to the event).
-    try {
-      await waitUntilWaitingOnLock(t.knex, { blockedBy: addingPid, finished: () => deleting.done });
-    } finally {
-      await adding.commit();
-    }
-    expect((await deleting.result).status).toBe(409);
-    expect(await eventRow(event.id)).toBeDefined();
-  });
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'counts tickets added while it waited for the lock: 409, nothing deleted (PostgreSQL)',
+    async () => {
+      const { body: event } = await as(t.app, t.world.tokens.admin)
+        .post('/api/v1/events')
+        .send(newEvent(t.world.groupA.id))
+        .expect(201);
+      const adding = await t.knex.transaction();
+      await adding('tickets').insert({
+        group_id: t.world.groupA.id,
+        event_id: event.id,
+        owner_id: t.world.admin.id,
+        section: 'A',
+        row: '1',
+        seat: '1',
+      });
+      const addingPid = await backendPid(adding);
+      const deleting = started(as(t.app, t.world.tokens.admin).delete(`/api/v1/events/${event.id}`));
+      // The delete's row lock waits on the new ticket's key lock (its foreign key to the event).
+      try {
+        await waitUntilWaitingOnLock(t.knex, { blockedBy: addingPid, finished: () => deleting.done });
+      } finally {
+        await adding.commit();
+      }
+      expect((await deleting.result).status).toBe(409);
+      expect(await eventRow(event.id)).toBeDefined();
+    },
+  );
 
   it('answers 403 to a member, and 400 for a bad force value', async () => {
     await as(t.app, t.world.tokens.member).delete(`/api/v1/events/${t.world.events.past.id}?force=true`).expect(403);
-    const res = await as(t.app, t.world.tokens.admin).delete(`/api/v1/events/${t.world.events.past.id}?force=yes`).expect(400);
+    const res = await as(t.app, t.world.tokens.admin)
+      .delete(`/api/v1/events/${t.world.events.past.id}?force=yes`)
+      .expect(400);
     expect(Object.keys(res.body.fields)).toEqual(['force']);
     expect(await eventRow(t.world.events.past.id)).toBeDefined();
   });

@@ -4,7 +4,8 @@ import { as, ids, MALFORMED_ID, RANDOM_UUID, useWorld } from '../helpers/world';
 
 const t = useWorld({ truncate: false }); // read-only tests over one world
 
-const list = async (token: string, query = '') => (await as(t.app, token).get(`/api/v1/events${query}`).expect(200)).body;
+const list = async (token: string, query = '') =>
+  (await as(t.app, token).get(`/api/v1/events${query}`).expect(200)).body;
 
 describe('GET /api/v1/events', () => {
   it('answers 401 without credentials', async () => {
@@ -47,7 +48,10 @@ describe('GET /api/v1/events', () => {
   });
 
   it('show=future and show=past split at now', async () => {
-    expect(ids(await list(t.world.tokens.member, '?show=future'))).toEqual([t.world.events.futureB.id, t.world.events.future.id]);
+    expect(ids(await list(t.world.tokens.member, '?show=future'))).toEqual([
+      t.world.events.futureB.id,
+      t.world.events.future.id,
+    ]);
     expect(ids(await list(t.world.tokens.member, '?show=past'))).toEqual([t.world.events.past.id]);
   });
 
@@ -57,7 +61,9 @@ describe('GET /api/v1/events', () => {
   });
 
   it('group_id: one of your groups', async () => {
-    expect(ids(await list(t.world.tokens.member, `?group_id=${t.world.groupB.id}`))).toEqual([t.world.events.futureB.id]);
+    expect(ids(await list(t.world.tokens.member, `?group_id=${t.world.groupB.id}`))).toEqual([
+      t.world.events.futureB.id,
+    ]);
   });
 
   it.each([

@@ -30,7 +30,9 @@ describe('GET /api/v1/groups', () => {
 
   it('leaves out deactivated groups, and shows a user in no group nothing', async () => {
     await t.knex('groups').where({ id: t.world.groupB.id }).update({ deactivated_at: new Date() });
-    expect(ids((await as(t.app, t.world.tokens.member).get('/api/v1/groups').expect(200)).body)).toEqual([t.world.groupA.id]);
+    expect(ids((await as(t.app, t.world.tokens.member).get('/api/v1/groups').expect(200)).body)).toEqual([
+      t.world.groupA.id,
+    ]);
     expect((await as(t.app, t.world.tokens.loner).get('/api/v1/groups').expect(200)).body).toEqual([]);
   });
 
@@ -57,17 +59,26 @@ describe('/api/v1/groups/:id', () => {
   it('answers 404 for a deactivated group, even to its admin', async () => {
     await t.knex('groups').where({ id: t.world.groupA.id }).update({ deactivated_at: new Date() });
     await as(t.app, t.world.tokens.admin).get(`/api/v1/groups/${t.world.groupA.id}`).expect(404);
-    await as(t.app, t.world.tokens.admin).patch(`/api/v1/groups/${t.world.groupA.id}`).send({ name: 'Back' }).expect(404);
+    await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/groups/${t.world.groupA.id}`)
+      .send({ name: 'Back' })
+      .expect(404);
   });
 
   it.each(['put', 'patch'] as const)('%s lets an admin change name and description', async (method) => {
-    const res = await as(t.app, t.world.tokens.admin)[method](`/api/v1/groups/${t.world.groupA.id}`).send({ name: ' Alpha Club ', description: 'Season 2027' }).expect(200);
+    const res = await as(t.app, t.world.tokens.admin)
+      [method](`/api/v1/groups/${t.world.groupA.id}`)
+      .send({ name: ' Alpha Club ', description: 'Season 2027' })
+      .expect(200);
     expect(res.body).toMatchObject({ name: 'Alpha Club', description: 'Season 2027', role: 'admin', member_count: 2 });
     expect(await t.knex('groups').where({ id: t.world.groupA.id }).first()).toMatchObject({ name: 'Alpha Club' });
   });
 
   it('answers 403 to a member', async () => {
-    const res = await as(t.app, t.world.tokens.member).patch(`/api/v1/groups/${t.world.groupA.id}`).send({ name: 'Ours' }).expect(403);
+    const res = await as(t.app, t.world.tokens.member)
+      .patch(`/api/v1/groups/${t.world.groupA.id}`)
+      .send({ name: 'Ours' })
+      .expect(403);
     expect(res.body).toMatchObject({ error: 'Forbidden', error_detail: 'Only an admin of this group may change it.' });
     expect((await t.knex('groups').where({ id: t.world.groupA.id }).first()).name).toBe('Alpha');
   });
@@ -75,7 +86,10 @@ describe('/api/v1/groups/:id', () => {
   it('answers 401 without credentials and 403 to a read-only token', async () => {
     await request(t.app).patch(`/api/v1/groups/${t.world.groupA.id}`).send({ name: 'X' }).expect(401);
     const readOnlyAdmin = await buildPersonalToken(t.knex, { user_id: t.world.admin.id, scope: ['read'] });
-    const res = await as(t.app, readOnlyAdmin.token).patch(`/api/v1/groups/${t.world.groupA.id}`).send({ name: 'X' }).expect(403);
+    const res = await as(t.app, readOnlyAdmin.token)
+      .patch(`/api/v1/groups/${t.world.groupA.id}`)
+      .send({ name: 'X' })
+      .expect(403);
     expect(res.headers['www-authenticate']).toContain('insufficient_scope');
   });
 
@@ -86,7 +100,10 @@ describe('/api/v1/groups/:id', () => {
     ['the invitation code (read-only)', { invitation_code: 'abc' }, 'invitation_code'],
     ['the member count (read-only)', { member_count: 3 }, 'member_count'],
   ])('answers 400 for %s', async (_name, body, field) => {
-    const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/groups/${t.world.groupA.id}`).send(body).expect(400);
+    const res = await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/groups/${t.world.groupA.id}`)
+      .send(body)
+      .expect(400);
     expect(Object.keys(res.body.fields)).toEqual([field]);
   });
 });

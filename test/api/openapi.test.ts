@@ -16,7 +16,11 @@ beforeEach(async () => {
   document = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body;
 });
 
-type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] }; rawPath?: string };
+type Layer = {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: Layer[] };
+  rawPath?: string;
+};
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 /** "post /api/v1/tickets" for every route Express would serve, found by walking its routers. */
@@ -43,7 +47,9 @@ function documentedRoutes(doc: any): string[] {
 
 describe('the document and the router', () => {
   it('names every API route Express serves, and no other', () => {
-    const served = servedRoutes((t.app as unknown as { router: Router }).router.stack as unknown as Layer[]).filter((route) => route.split(' ')[1]!.startsWith('/api/'));
+    const served = servedRoutes((t.app as unknown as { router: Router }).router.stack as unknown as Layer[]).filter(
+      (route) => route.split(' ')[1]!.startsWith('/api/'),
+    );
     expect(served.length).toBeGreaterThan(30);
     expect(documentedRoutes(document).sort()).toEqual([...new Set(served)].sort());
   });
@@ -65,22 +71,62 @@ describe('the document and the router', () => {
       scopes: { read: expect.any(String), write: expect.any(String) },
     });
     expect(token).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
-    expect(document.paths['/api/v1/tickets'].get.security).toEqual([{ oauth2: ['read'] }, { bearer: [] }, { token: [] }]);
-    expect(document.paths['/api/v1/tickets'].post.security).toEqual([{ oauth2: ['write'] }, { bearer: [] }, { token: [] }]);
+    expect(document.paths['/api/v1/tickets'].get.security).toEqual([
+      { oauth2: ['read'] },
+      { bearer: [] },
+      { token: [] },
+    ]);
+    expect(document.paths['/api/v1/tickets'].post.security).toEqual([
+      { oauth2: ['write'] },
+      { bearer: [] },
+      { token: [] },
+    ]);
     expect(document.paths['/api/v1/openapi.json'].get.security).toEqual([]);
   });
 
   it('describes parameters and bodies from the schemas the routes validate with', () => {
     const list = document.paths['/api/v1/tickets'].get;
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset', 'owner', 'assignee', 'show', 'group_id', 'event_id', 'available']);
-    expect(list.parameters.find((p: { name: string }) => p.name === 'show').schema).toEqual({ type: 'string', enum: ['past', 'future'] });
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'limit',
+      'offset',
+      'owner',
+      'assignee',
+      'show',
+      'group_id',
+      'event_id',
+      'available',
+    ]);
+    expect(list.parameters.find((p: { name: string }) => p.name === 'show').schema).toEqual({
+      type: 'string',
+      enum: ['past', 'future'],
+    });
     expect(list.responses['200'].headers).toHaveProperty('X-Total-Count');
     const update = document.paths['/api/v1/tickets/{id}'].patch;
-    expect(update.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', additionalProperties: false });
-    expect(Object.keys(update.requestBody.content['application/json'].schema.properties).sort()).toEqual(
-      ['alias_id', 'assignee_id', 'cost', 'note', 'row', 'seat', 'section'],
-    );
-    expect(Object.keys(update.responses).sort()).toEqual(['200', '400', '401', '403', '404', '406', '413', '415', '429', '503']);
+    expect(update.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+    });
+    expect(Object.keys(update.requestBody.content['application/json'].schema.properties).sort()).toEqual([
+      'alias_id',
+      'assignee_id',
+      'cost',
+      'note',
+      'row',
+      'seat',
+      'section',
+    ]);
+    expect(Object.keys(update.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '406',
+      '413',
+      '415',
+      '429',
+      '503',
+    ]);
     // A body of optional fields may be left out; one with a required field may not.
     expect(update.requestBody.required).toBe(false);
     expect(document.paths['/api/v1/tickets'].post.requestBody.required).toBe(true);
@@ -110,23 +156,38 @@ describe('what the API answers conforms to the document', () => {
 
   function templateOf(path: string): string {
     const bare = path.split('?')[0]!;
-    const match = Object.keys(document.paths).find((template) => new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`).test(bare));
+    const match = Object.keys(document.paths).find((template) =>
+      new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`).test(bare),
+    );
     if (!match) throw new Error(`no documented path matches ${bare}`);
     return match;
   }
 
   /** Sends a request and checks the reply against the document's response for its status. */
-  async function call(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, token: string | null, body?: object) {
+  async function call(
+    method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+    path: string,
+    token: string | null,
+    body?: object,
+  ) {
     let test = request(t.app)[method](path);
     if (token) test = test.set('Authorization', `Token ${token}`);
     const res = body ? await test.send(body) : await test;
     const template = templateOf(path);
     const response = document.paths[template][method]?.responses?.[String(res.status)];
-    if (!response) throw new Error(`${method} ${path} answered ${res.status}, which the document does not list: ${JSON.stringify(res.body)}`);
+    if (!response)
+      throw new Error(
+        `${method} ${path} answered ${res.status}, which the document does not list: ${JSON.stringify(res.body)}`,
+      );
     const media = response.content?.['application/json'];
     if (media) {
-      const validate = ajv.getSchema(`openapi#/${pointer('paths', template, method, 'responses', String(res.status), 'content', 'application/json', 'schema')}`)!;
-      if (!validate(res.body)) throw new Error(`${method} ${path} ${res.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(res.body)}`);
+      const validate = ajv.getSchema(
+        `openapi#/${pointer('paths', template, method, 'responses', String(res.status), 'content', 'application/json', 'schema')}`,
+      )!;
+      if (!validate(res.body))
+        throw new Error(
+          `${method} ${path} ${res.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(res.body)}`,
+        );
     } else {
       expect(res.text).toBe('');
     }
@@ -162,7 +223,10 @@ describe('what the API answers conforms to the document', () => {
     await call('get', `${v1}/users/${t.world.admin.id}`, tokens.member);
     await call('get', `${v1}/users/${MALFORMED_ID}`, tokens.member);
 
-    const alias = (await call('post', `${v1}/user_aliases`, tokens.member, { first_name: 'Tim', last_name: 'Member' }).then((r) => r.body)) as { id: string };
+    const alias = (await call('post', `${v1}/user_aliases`, tokens.member, {
+      first_name: 'Tim',
+      last_name: 'Member',
+    }).then((r) => r.body)) as { id: string };
     await call('get', `${v1}/user_aliases`, tokens.member);
     await call('get', `${v1}/user_aliases/${alias.id}`, tokens.member);
     await call('put', `${v1}/user_aliases/${alias.id}`, tokens.member, { first_name: 'Timmy' });
@@ -176,31 +240,67 @@ describe('what the API answers conforms to the document', () => {
     await call('put', `${v1}/groups/${group.id}`, tokens.admin, { description: 'Rows K and L' });
     await call('patch', `${v1}/groups/${groupA.id}`, tokens.member, { name: 'Mine now' });
     await call('patch', `${v1}/groups/${group.id}`, tokens.admin, { name: 'Season 2027/28' });
-    const rekeyed = (await call('post', `${v1}/groups/${group.id}/invitation_code`, tokens.admin)).body as { invitation_code: string };
-    const invitation = (await call('post', `${v1}/groups/${group.id}/invitations`, tokens.admin, { email: 'guest@example.com' })).body as { id: string; code: string };
+    const rekeyed = (await call('post', `${v1}/groups/${group.id}/invitation_code`, tokens.admin)).body as {
+      invitation_code: string;
+    };
+    const invitation = (
+      await call('post', `${v1}/groups/${group.id}/invitations`, tokens.admin, { email: 'guest@example.com' })
+    ).body as { id: string; code: string };
     await call('get', `${v1}/groups/${group.id}/invitations`, tokens.admin);
     await call('get', `${v1}/groups/${group.id}/invitations/${invitation.id}`, tokens.admin);
     await call('post', `${v1}/groups/join`, tokens.member, { code: invitation.code });
     await call('post', `${v1}/groups/join`, tokens.member, { code: rekeyed.invitation_code });
     await call('post', `${v1}/groups/join`, tokens.loner, { code: rekeyed.invitation_code });
-    const another = (await call('post', `${v1}/groups/${group.id}/invitations`, tokens.admin, { email: 'other@example.com' })).body as { id: string };
+    const another = (
+      await call('post', `${v1}/groups/${group.id}/invitations`, tokens.admin, { email: 'other@example.com' })
+    ).body as { id: string };
     await call('delete', `${v1}/groups/${group.id}/invitations/${another.id}`, tokens.admin);
     await call('delete', `${v1}/groups/${group.id}/invitations/${invitation.id}`, tokens.admin);
     await call('patch', `${v1}/groups/${group.id}/members/${loner.id}`, tokens.admin, { role: 'admin' });
     await call('patch', `${v1}/groups/${group.id}/members/${loner.id}`, tokens.member, { role: 'member' });
     await call('delete', `${v1}/groups/${group.id}/members/${loner.id}`, tokens.admin);
 
-    const event = (await call('post', `${v1}/events`, tokens.admin, { group_id: group.id, name: 'Opening night', start_time: '2030-09-01T19:30:00Z' })).body as { id: string };
-    const event2 = (await call('post', `${v1}/events`, tokens.admin, { group_id: group.id, name: 'Second night', start_time: '2030-09-08T19:30:00Z' })).body as { id: string };
-    await call('post', `${v1}/events`, tokens.member, { group_id: groupA.id, name: 'Not mine', start_time: '2030-09-01T19:30:00Z' });
+    const event = (
+      await call('post', `${v1}/events`, tokens.admin, {
+        group_id: group.id,
+        name: 'Opening night',
+        start_time: '2030-09-01T19:30:00Z',
+      })
+    ).body as { id: string };
+    const event2 = (
+      await call('post', `${v1}/events`, tokens.admin, {
+        group_id: group.id,
+        name: 'Second night',
+        start_time: '2030-09-08T19:30:00Z',
+      })
+    ).body as { id: string };
+    await call('post', `${v1}/events`, tokens.member, {
+      group_id: groupA.id,
+      name: 'Not mine',
+      start_time: '2030-09-01T19:30:00Z',
+    });
     await call('get', `${v1}/events?show=future&ordering=-start_time`, tokens.admin);
     await call('get', `${v1}/events?show=soon`, tokens.admin);
     await call('get', `${v1}/events/${event.id}`, tokens.admin);
     await call('put', `${v1}/events/${event.id}`, tokens.admin, { time_tba: true });
     await call('patch', `${v1}/events/${event.id}`, tokens.admin, { name: 'Opening night (rescheduled)' });
 
-    const ticket = (await call('post', `${v1}/tickets`, tokens.admin, { event_id: event.id, section: '326', row: 'K', seat: '9', cost: '32.00' })).body as { id: string };
-    await call('post', `${v1}/tickets`, tokens.admin, { event_ids: [event.id, event2.id], section: '326', row: 'K', seat: '10', assignee_id: null });
+    const ticket = (
+      await call('post', `${v1}/tickets`, tokens.admin, {
+        event_id: event.id,
+        section: '326',
+        row: 'K',
+        seat: '9',
+        cost: '32.00',
+      })
+    ).body as { id: string };
+    await call('post', `${v1}/tickets`, tokens.admin, {
+      event_ids: [event.id, event2.id],
+      section: '326',
+      row: 'K',
+      seat: '10',
+      assignee_id: null,
+    });
     await call('post', `${v1}/tickets`, tokens.admin, { event_ids: [event.id, RANDOM_UUID], seat: '11' });
     await call('get', `${v1}/tickets?group_id=${group.id}&available=true`, tokens.admin);
     await call('get', `${v1}/tickets?event_id=${events.otherEvent.id}`, tokens.admin);
@@ -217,7 +317,9 @@ describe('what the API answers conforms to the document', () => {
     await call('post', `${v1}/tickets/${tickets.available.id}/request`, tokens.admin, {});
     await call('get', `${v1}/tickets/${ticket.id}/history`, tokens.admin);
     await call('delete', `${v1}/tickets/${ticket.id}`, tokens.admin);
-    const spare = (await call('post', `${v1}/tickets`, tokens.admin, { event_id: event2.id, seat: '20' })).body as { id: string };
+    const spare = (await call('post', `${v1}/tickets`, tokens.admin, { event_id: event2.id, seat: '20' })).body as {
+      id: string;
+    };
     await call('delete', `${v1}/ticket/${spare.id}`, tokens.admin);
 
     await call('delete', `${v1}/events/${event2.id}`, tokens.admin);
@@ -228,8 +330,15 @@ describe('what the API answers conforms to the document', () => {
     await call('get', `${v1}/groups/${group.id}`, tokens.admin);
 
     // Every operation of the document answered with a success that conforms to it.
-    const succeeded = new Set([...validated].filter((entry) => /\s2\d\d$/.test(entry)).map((entry) => entry.replace(/\s\d+$/, '')));
-    expect([...succeeded].sort()).toEqual(documentedRoutes(document).map((route) => route.replace(/:(\w+)/g, '{$1}')).sort());
-    for (const status of [400, 401, 403, 404, 409]) expect([...validated].some((entry) => entry.endsWith(` ${status}`))).toBe(true);
+    const succeeded = new Set(
+      [...validated].filter((entry) => /\s2\d\d$/.test(entry)).map((entry) => entry.replace(/\s\d+$/, '')),
+    );
+    expect([...succeeded].sort()).toEqual(
+      documentedRoutes(document)
+        .map((route) => route.replace(/:(\w+)/g, '{$1}'))
+        .sort(),
+    );
+    for (const status of [400, 401, 403, 404, 409])
+      expect([...validated].some((entry) => entry.endsWith(` ${status}`))).toBe(true);
   });
 });

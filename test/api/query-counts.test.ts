@@ -56,7 +56,10 @@ describe('statements per list request', () => {
       const after = await statementsFor(t.world.tokens.member, path(list));
       expect(after.length).toBeGreaterThan(before[index]!.length);
       measured[path(list)] = [before[index]!.statements, after.statements];
-      expect({ list: path(list), statements: after.statements }).toEqual({ list: path(list), statements: before[index]!.statements });
+      expect({ list: path(list), statements: after.statements }).toEqual({
+        list: path(list),
+        statements: before[index]!.statements,
+      });
       expect(after.statements).toBeLessThanOrEqual(3);
     }
   });

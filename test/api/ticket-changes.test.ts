@@ -15,7 +15,12 @@ describe('PATCH /api/v1/tickets/:id', () => {
       .patch(`/api/v1/tickets/${ownedByAdmin.id}`)
       .send({ cost: '40.5', note: '  aisle seat  ' })
       .expect(200);
-    expect(res.body).toMatchObject({ id: ownedByAdmin.id, cost: '40.50', note: 'aisle seat', assignee: { id: t.world.member.id } });
+    expect(res.body).toMatchObject({
+      id: ownedByAdmin.id,
+      cost: '40.50',
+      note: 'aisle seat',
+      assignee: { id: t.world.member.id },
+    });
     expect(new Date(res.body.updated_at).getTime()).toBeGreaterThan(ownedByAdmin.updated_at.getTime());
     const [entry] = await historyOf(ownedByAdmin.id);
     expect(entry).toMatchObject({ action: 'updated', actor_id: t.world.admin.id, group_id: t.world.groupA.id });
@@ -24,8 +29,14 @@ describe('PATCH /api/v1/tickets/:id', () => {
 
   it('lets the assignee change the note, at /ticket/:id too, and with PUT', async () => {
     const { ownedByAdmin } = t.world.tickets;
-    await as(t.app, t.world.tokens.member).patch(`/api/v1/ticket/${ownedByAdmin.id}`).send({ note: 'mine' }).expect(200);
-    const res = await as(t.app, t.world.tokens.member).put(`/api/v1/tickets/${ownedByAdmin.id}`).send({ cost: 12 }).expect(200);
+    await as(t.app, t.world.tokens.member)
+      .patch(`/api/v1/ticket/${ownedByAdmin.id}`)
+      .send({ note: 'mine' })
+      .expect(200);
+    const res = await as(t.app, t.world.tokens.member)
+      .put(`/api/v1/tickets/${ownedByAdmin.id}`)
+      .send({ cost: 12 })
+      .expect(200);
     expect(res.body).toMatchObject({ note: 'mine', cost: '12.00' });
   });
 
@@ -34,7 +45,10 @@ describe('PATCH /api/v1/tickets/:id', () => {
   });
 
   it('answers 403 insufficient_scope to a read-only token', async () => {
-    const res = await as(t.app, t.world.readOnly).patch(`/api/v1/tickets/${t.world.tickets.ownedByMember.id}`).send({ note: 'x' }).expect(403);
+    const res = await as(t.app, t.world.readOnly)
+      .patch(`/api/v1/tickets/${t.world.tickets.ownedByMember.id}`)
+      .send({ note: 'x' })
+      .expect(403);
     expect(res.headers['www-authenticate']).toContain('insufficient_scope');
   });
 
@@ -48,13 +62,23 @@ describe('PATCH /api/v1/tickets/:id', () => {
   });
 
   it('answers 403 to a member of the group who neither owns nor holds the ticket, even an admin', async () => {
-    const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${t.world.tickets.ownedByMember.id}`).send({ note: 'x' }).expect(403);
-    expect(res.body).toMatchObject({ error: 'Forbidden', code: 403, error_detail: 'Only the owner or the assignee of this ticket may change it.' });
+    const res = await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/tickets/${t.world.tickets.ownedByMember.id}`)
+      .send({ note: 'x' })
+      .expect(403);
+    expect(res.body).toMatchObject({
+      error: 'Forbidden',
+      code: 403,
+      error_detail: 'Only the owner or the assignee of this ticket may change it.',
+    });
     expect((await ticketRow(t.world.tickets.ownedByMember.id)).note).toBe('');
   });
 
   it('answers 403 when the assignee tries to move the seat (owner only)', async () => {
-    const res = await as(t.app, t.world.tokens.member).patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`).send({ seat: '12' }).expect(403);
+    const res = await as(t.app, t.world.tokens.member)
+      .patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`)
+      .send({ seat: '12' })
+      .expect(403);
     expect(res.body.error_detail).toBe('Only the owner of this ticket may change seat.');
   });
 
@@ -68,7 +92,10 @@ describe('PATCH /api/v1/tickets/:id', () => {
 
   it('lets the owner move the seat, keeping at least one of section, row and seat', async () => {
     const id = t.world.tickets.ownedByAdmin.id;
-    const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${id}`).send({ section: '', row: '', seat: '12' }).expect(200);
+    const res = await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/tickets/${id}`)
+      .send({ section: '', row: '', seat: '12' })
+      .expect(200);
     expect(res.body).toMatchObject({ section: '', row: '', seat: '12', display_name: '12' });
     const blank = await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${id}`).send({ seat: '  ' }).expect(400);
     expect(blank.body.fields).toEqual({ seat: ['at least one of section, row and seat must not be blank'] });
@@ -77,16 +104,25 @@ describe('PATCH /api/v1/tickets/:id', () => {
   describe('assignee_id', () => {
     it('assigns to another member of the group: recorded as "assigned", the alias cleared', async () => {
       const { ownedByMember } = t.world.tickets; // assigned to member, with member's alias
-      const res = await as(t.app, t.world.tokens.member).patch(`/api/v1/tickets/${ownedByMember.id}`).send({ assignee_id: t.world.admin.id }).expect(200);
+      const res = await as(t.app, t.world.tokens.member)
+        .patch(`/api/v1/tickets/${ownedByMember.id}`)
+        .send({ assignee_id: t.world.admin.id })
+        .expect(200);
       expect(res.body).toMatchObject({ assignee: { id: t.world.admin.id, display_name: 'Ada Admin' }, alias: null });
       const [entry] = await historyOf(ownedByMember.id);
       expect(entry.action).toBe('assigned');
-      expect(entry.changes).toEqual({ assignee_id: [t.world.member.id, t.world.admin.id], alias_id: [t.world.aliases.memberAlias.id, null] });
+      expect(entry.changes).toEqual({
+        assignee_id: [t.world.member.id, t.world.admin.id],
+        alias_id: [t.world.aliases.memberAlias.id, null],
+      });
     });
 
     it('null makes the seat available: recorded as "unassigned"', async () => {
       const { ownedByAdmin } = t.world.tickets;
-      const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${ownedByAdmin.id}`).send({ assignee_id: null }).expect(200);
+      const res = await as(t.app, t.world.tokens.admin)
+        .patch(`/api/v1/tickets/${ownedByAdmin.id}`)
+        .send({ assignee_id: null })
+        .expect(200);
       expect(res.body.assignee).toBeNull();
       expect((await historyOf(ownedByAdmin.id))[0].action).toBe('unassigned');
     });
@@ -111,13 +147,22 @@ describe('PATCH /api/v1/tickets/:id', () => {
 
   describe('alias_id', () => {
     it('puts one of your aliases on a ticket assigned to you', async () => {
-      const alias = await t.knex('user_aliases').insert({ user_id: t.world.member.id, first_name: 'Bo', last_name: 'Guest' }).returning('*');
-      const res = await as(t.app, t.world.tokens.member).patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`).send({ alias_id: alias[0].id }).expect(200);
+      const alias = await t
+        .knex('user_aliases')
+        .insert({ user_id: t.world.member.id, first_name: 'Bo', last_name: 'Guest' })
+        .returning('*');
+      const res = await as(t.app, t.world.tokens.member)
+        .patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`)
+        .send({ alias_id: alias[0].id })
+        .expect(200);
       expect(res.body.alias).toEqual({ id: alias[0].id, display_name: 'Bo Guest' });
     });
 
     it('lets the owner take a seat back and name an alias in one request', async () => {
-      const alias = await t.knex('user_aliases').insert({ user_id: t.world.admin.id, first_name: 'Ada', last_name: 'Jr' }).returning('*');
+      const alias = await t
+        .knex('user_aliases')
+        .insert({ user_id: t.world.admin.id, first_name: 'Ada', last_name: 'Jr' })
+        .returning('*');
       const res = await as(t.app, t.world.tokens.admin)
         .patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`)
         .send({ assignee_id: t.world.admin.id, alias_id: alias[0].id })
@@ -126,15 +171,40 @@ describe('PATCH /api/v1/tickets/:id', () => {
     });
 
     it.each([
-      ["a mutual member's alias", () => t.world.tickets.ownedByAdmin.id, () => t.world.aliases.adminBAlias.id, () => t.world.tokens.member],
-      ["a stranger's alias", () => t.world.tickets.ownedByAdmin.id, () => t.world.aliases.outsiderAlias.id, () => t.world.tokens.member],
+      [
+        "a mutual member's alias",
+        () => t.world.tickets.ownedByAdmin.id,
+        () => t.world.aliases.adminBAlias.id,
+        () => t.world.tokens.member,
+      ],
+      [
+        "a stranger's alias",
+        () => t.world.tickets.ownedByAdmin.id,
+        () => t.world.aliases.outsiderAlias.id,
+        () => t.world.tokens.member,
+      ],
       ['a random id', () => t.world.tickets.ownedByAdmin.id, () => RANDOM_UUID, () => t.world.tokens.member],
       ['a malformed id', () => t.world.tickets.ownedByAdmin.id, () => MALFORMED_ID, () => t.world.tokens.member],
-      ['your alias on a ticket not assigned to you', () => t.world.tickets.available.id, () => t.world.aliases.memberAlias.id, () => t.world.tokens.admin],
-      ["null on a ticket assigned to someone else (the assignee's alias)", () => t.world.tickets.ownedByAdmin.id, () => null, () => t.world.tokens.admin],
+      [
+        'your alias on a ticket not assigned to you',
+        () => t.world.tickets.available.id,
+        () => t.world.aliases.memberAlias.id,
+        () => t.world.tokens.admin,
+      ],
+      [
+        "null on a ticket assigned to someone else (the assignee's alias)",
+        () => t.world.tickets.ownedByAdmin.id,
+        () => null,
+        () => t.world.tokens.admin,
+      ],
     ])('answers 400 on alias_id for %s', async (name, ticket, alias, token) => {
-      if (name.startsWith('your alias')) await t.knex('user_aliases').where({ id: t.world.aliases.memberAlias.id }).update({ user_id: t.world.admin.id });
-      if (name.startsWith('null')) await t.knex('tickets').where({ id: ticket() }).update({ alias_id: t.world.aliases.memberAlias.id });
+      if (name.startsWith('your alias'))
+        await t
+          .knex('user_aliases')
+          .where({ id: t.world.aliases.memberAlias.id })
+          .update({ user_id: t.world.admin.id });
+      if (name.startsWith('null'))
+        await t.knex('tickets').where({ id: ticket() }).update({ alias_id: t.world.aliases.memberAlias.id });
       const res = await as(t.app, token()).patch(`/api/v1/tickets/${ticket()}`).send({ alias_id: alias() }).expect(400);
       expect(res.body.fields).toEqual({ alias_id: ['must be one of your aliases, on a ticket assigned to you'] });
     });
@@ -153,24 +223,38 @@ describe('PATCH /api/v1/tickets/:id', () => {
     ['the id', { id: RANDOM_UUID }, 'id', 'is not a field that can be set here'],
     ['a negative cost', { cost: '-1' }, 'cost', 'must be an amount from 0 to 99999999.99 with at most two decimals'],
     ['three decimals', { cost: '1.234' }, 'cost', 'must be an amount from 0 to 99999999.99 with at most two decimals'],
-    ['a cost that is no number', { cost: 'free' }, 'cost', 'must be an amount from 0 to 99999999.99 with at most two decimals'],
+    [
+      'a cost that is no number',
+      { cost: 'free' },
+      'cost',
+      'must be an amount from 0 to 99999999.99 with at most two decimals',
+    ],
     ['a boolean cost', { cost: true }, 'cost', 'must be a decimal amount such as "32.00"'],
     ['a note of 5001 characters', { note: 'x'.repeat(5001) }, 'note', 'must be at most 5000 characters'],
     ['a section of 21 characters', { section: 'x'.repeat(21) }, 'section', 'must be at most 20 characters'],
     ['a number as assignee_id', { assignee_id: 7 }, 'assignee_id', 'must be an id'],
   ])('answers 400 for %s', async (_name, body, field, message) => {
-    const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`).send(body).expect(400);
+    const res = await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`)
+      .send(body)
+      .expect(400);
     expect(res.body.fields).toEqual({ [field]: [message] });
   });
 
   it('answers 400 for a body that is not an object', async () => {
-    const res = await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`).send([1]).expect(400);
+    const res = await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/tickets/${t.world.tickets.ownedByAdmin.id}`)
+      .send([1])
+      .expect(400);
     expect(res.body.code).toBe(400);
   });
 
   it('writes no history when nothing changes', async () => {
     const { ownedByAdmin } = t.world.tickets;
-    await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${ownedByAdmin.id}`).send({ cost: 32, note: '' }).expect(200);
+    await as(t.app, t.world.tokens.admin)
+      .patch(`/api/v1/tickets/${ownedByAdmin.id}`)
+      .send({ cost: 32, note: '' })
+      .expect(200);
     await as(t.app, t.world.tokens.admin).patch(`/api/v1/tickets/${ownedByAdmin.id}`).send({}).expect(200);
     expect(await historyOf(ownedByAdmin.id)).toEqual([]);
   });
@@ -183,7 +267,11 @@ describe('DELETE /api/v1/tickets/:id', () => {
     expect(await ticketRow(ownedByAdmin.id)).toBeUndefined();
     const entry = await t.knex('ticket_history').where({ group_id: t.world.groupA.id, action: 'deleted' }).first();
     expect(entry).toMatchObject({ ticket_id: null, actor_id: t.world.admin.id });
-    expect(entry.changes).toMatchObject({ seat: ['10', null], owner_id: [t.world.admin.id, null], event_id: [t.world.events.future.id, null] });
+    expect(entry.changes).toMatchObject({
+      seat: ['10', null],
+      owner_id: [t.world.admin.id, null],
+      event_id: [t.world.events.future.id, null],
+    });
   });
 
   it('lets the assignee delete it, at /ticket/:id', async () => {

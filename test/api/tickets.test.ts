@@ -5,7 +5,8 @@ import request from 'supertest';
 
 const t = useWorld({ truncate: false }); // read-only tests over one world
 
-const list = async (token: string, query = '') => (await as(t.app, token).get(`/api/v1/tickets${query}`).expect(200)).body;
+const list = async (token: string, query = '') =>
+  (await as(t.app, token).get(`/api/v1/tickets${query}`).expect(200)).body;
 
 describe('GET /api/v1/tickets', () => {
   it('answers 401 without credentials', async () => {
@@ -16,7 +17,9 @@ describe('GET /api/v1/tickets', () => {
   it('lists the tickets of your groups, by event start and then seat in natural order', async () => {
     const { tickets } = t.world;
     expect(ids(await list(t.world.tokens.member))).toEqual(
-      [tickets.pastTicket, tickets.ticketB, tickets.ownedByMember, tickets.ownedByAdmin, tickets.available].map((t) => t!.id),
+      [tickets.pastTicket, tickets.ticketB, tickets.ownedByMember, tickets.ownedByAdmin, tickets.available].map(
+        (t) => t!.id,
+      ),
     );
   });
 
@@ -32,7 +35,11 @@ describe('GET /api/v1/tickets', () => {
       id: ownedByMember.id,
       group_id: t.world.groupA.id,
       event_id: t.world.events.future.id,
-      event: { id: t.world.events.future.id, name: 'Future game', start_time: t.world.events.future.start_time.toISOString() },
+      event: {
+        id: t.world.events.future.id,
+        name: 'Future game',
+        start_time: t.world.events.future.start_time.toISOString(),
+      },
       owner: { id: t.world.member.id, display_name: 'Max Member' },
       assignee: { id: t.world.member.id, display_name: 'Max Member' },
       alias: { id: t.world.aliases.memberAlias.id, display_name: 'Kid Member' },
@@ -54,7 +61,10 @@ describe('GET /api/v1/tickets', () => {
 
   describe('filters', () => {
     it('owner=me: the tickets you own', async () => {
-      expect(ids(await list(t.world.tokens.admin, '?owner=me'))).toEqual([t.world.tickets.ownedByAdmin.id, t.world.tickets.available.id]);
+      expect(ids(await list(t.world.tokens.admin, '?owner=me'))).toEqual([
+        t.world.tickets.ownedByAdmin.id,
+        t.world.tickets.available.id,
+      ]);
     });
 
     it('assignee=me: the tickets assigned to you', async () => {
@@ -66,9 +76,15 @@ describe('GET /api/v1/tickets', () => {
 
     it('show=future: only tickets you own or are assigned, for events from now on', async () => {
       // adminB's ticket in group B is visible to member but neither owned nor held by them.
-      expect(ids(await list(t.world.tokens.member, '?show=future'))).toEqual([t.world.tickets.ownedByMember.id, t.world.tickets.ownedByAdmin.id]);
+      expect(ids(await list(t.world.tokens.member, '?show=future'))).toEqual([
+        t.world.tickets.ownedByMember.id,
+        t.world.tickets.ownedByAdmin.id,
+      ]);
       // The admin holds no seat: the available one is owned, so it counts.
-      expect(ids(await list(t.world.tokens.admin, '?show=future'))).toEqual([t.world.tickets.ownedByAdmin.id, t.world.tickets.available.id]);
+      expect(ids(await list(t.world.tokens.admin, '?show=future'))).toEqual([
+        t.world.tickets.ownedByAdmin.id,
+        t.world.tickets.available.id,
+      ]);
     });
 
     it('show=past: only tickets you own or are assigned, for events before now', async () => {
@@ -77,11 +93,15 @@ describe('GET /api/v1/tickets', () => {
     });
 
     it('group_id: the tickets of one of your groups', async () => {
-      expect(ids(await list(t.world.tokens.member, `?group_id=${t.world.groupB.id}`))).toEqual([t.world.tickets.ticketB.id]);
+      expect(ids(await list(t.world.tokens.member, `?group_id=${t.world.groupB.id}`))).toEqual([
+        t.world.tickets.ticketB.id,
+      ]);
     });
 
     it('event_id: the tickets of one event of your groups', async () => {
-      expect(ids(await list(t.world.tokens.member, `?event_id=${t.world.events.past.id}`))).toEqual([t.world.tickets.pastTicket.id]);
+      expect(ids(await list(t.world.tokens.member, `?event_id=${t.world.events.past.id}`))).toEqual([
+        t.world.tickets.pastTicket.id,
+      ]);
     });
 
     it('available=true: seats without an assignee; available=false: the others', async () => {
@@ -90,7 +110,9 @@ describe('GET /api/v1/tickets', () => {
     });
 
     it('combines filters with AND', async () => {
-      expect(ids(await list(t.world.tokens.member, `?owner=me&group_id=${t.world.groupA.id}&show=future`))).toEqual([t.world.tickets.ownedByMember.id]);
+      expect(ids(await list(t.world.tokens.member, `?owner=me&group_id=${t.world.groupA.id}&show=future`))).toEqual([
+        t.world.tickets.ownedByMember.id,
+      ]);
       expect(await list(t.world.tokens.member, `?available=true&group_id=${t.world.groupB.id}`)).toEqual([]);
     });
 
@@ -103,7 +125,11 @@ describe('GET /api/v1/tickets', () => {
       ['a malformed event id', () => `event_id=${MALFORMED_ID}`],
     ])('answers 404 for a filter naming %s', async (_name, query) => {
       const res = await as(t.app, t.world.tokens.member).get(`/api/v1/tickets?${query()}`).expect(404);
-      expect(res.body).toEqual({ error: 'Not Found', error_detail: 'The record you requested could not be found.', code: 404 });
+      expect(res.body).toEqual({
+        error: 'Not Found',
+        error_detail: 'The record you requested could not be found.',
+        code: 404,
+      });
     });
 
     it('answers 404 for a group that was deactivated', async () => {
@@ -168,7 +194,11 @@ describe('GET /api/v1/tickets', () => {
 describe('GET /api/v1/tickets/:id (and /ticket/:id)', () => {
   it.each(['tickets', 'ticket'])('shows a ticket of your group at /%s/:id', async (path) => {
     const res = await as(t.app, t.world.tokens.member).get(`/api/v1/${path}/${t.world.tickets.ticketB.id}`).expect(200);
-    expect(res.body).toMatchObject({ id: t.world.tickets.ticketB.id, display_name: 'B 1 1', owner: { id: t.world.adminB.id } });
+    expect(res.body).toMatchObject({
+      id: t.world.tickets.ticketB.id,
+      display_name: 'B 1 1',
+      owner: { id: t.world.adminB.id },
+    });
   });
 
   it('answers 401 without credentials', async () => {

@@ -4,7 +4,17 @@ import { as, ids, MALFORMED_ID, RANDOM_UUID, useWorld } from '../helpers/world';
 
 const t = useWorld();
 
-const PUBLIC_FIELDS = ['id', 'first_name', 'last_name', 'display_name', 'email', 'location', 'bio', 'mobile', 'created_at'].sort();
+const PUBLIC_FIELDS = [
+  'id',
+  'first_name',
+  'last_name',
+  'display_name',
+  'email',
+  'location',
+  'bio',
+  'mobile',
+  'created_at',
+].sort();
 const PRIVATE_FIELDS = ['timezone', 'sms_notify', 'updated_at'];
 
 describe('GET /api/v1/users', () => {
@@ -22,18 +32,24 @@ describe('GET /api/v1/users', () => {
   it('shows private fields only on your own entry', async () => {
     const res = await as(t.app, t.world.tokens.member).get('/api/v1/users').expect(200);
     for (const user of res.body) {
-      if (user.id === t.world.member.id) expect(Object.keys(user).sort()).toEqual([...PUBLIC_FIELDS, ...PRIVATE_FIELDS].sort());
+      if (user.id === t.world.member.id)
+        expect(Object.keys(user).sort()).toEqual([...PUBLIC_FIELDS, ...PRIVATE_FIELDS].sort());
       else expect(Object.keys(user).sort()).toEqual(PUBLIC_FIELDS);
     }
   });
 
   it('shows a user in no group only themselves', async () => {
-    expect(ids((await as(t.app, t.world.tokens.loner).get('/api/v1/users').expect(200)).body)).toEqual([t.world.loner.id]);
+    expect(ids((await as(t.app, t.world.tokens.loner).get('/api/v1/users').expect(200)).body)).toEqual([
+      t.world.loner.id,
+    ]);
   });
 
   it('forgets members you share only a deactivated group with', async () => {
     await t.knex('groups').where({ id: t.world.groupB.id }).update({ deactivated_at: new Date() });
-    expect(ids((await as(t.app, t.world.tokens.member).get('/api/v1/users').expect(200)).body)).toEqual([t.world.admin.id, t.world.member.id]);
+    expect(ids((await as(t.app, t.world.tokens.member).get('/api/v1/users').expect(200)).body)).toEqual([
+      t.world.admin.id,
+      t.world.member.id,
+    ]);
   });
 
   it('group_id: the members of one of your groups, each with their role there', async () => {
@@ -54,8 +70,12 @@ describe('GET /api/v1/users', () => {
   });
 
   it('answers 400 for an unknown parameter or a bad limit', async () => {
-    expect((await as(t.app, t.world.tokens.member).get('/api/v1/users?me=true').expect(400)).body.fields).toEqual({ me: ['is not a field that can be set here'] });
-    expect(Object.keys((await as(t.app, t.world.tokens.member).get('/api/v1/users?limit=x').expect(400)).body.fields)).toEqual(['limit']);
+    expect((await as(t.app, t.world.tokens.member).get('/api/v1/users?me=true').expect(400)).body.fields).toEqual({
+      me: ['is not a field that can be set here'],
+    });
+    expect(
+      Object.keys((await as(t.app, t.world.tokens.member).get('/api/v1/users?limit=x').expect(400)).body.fields),
+    ).toEqual(['limit']);
   });
 });
 
@@ -104,10 +124,26 @@ describe('/api/v1/users/me', () => {
   it.each(['patch', 'put'] as const)('%s changes the editable fields, trimmed', async (method) => {
     const res = await as(t.app, t.world.tokens.member)
       [method]('/api/v1/users/me')
-      .send({ first_name: ' Maxi ', timezone: 'Europe/Vienna', bio: 'Fan', location: 'Vienna', mobile: '+43 1 234', sms_notify: true })
+      .send({
+        first_name: ' Maxi ',
+        timezone: 'Europe/Vienna',
+        bio: 'Fan',
+        location: 'Vienna',
+        mobile: '+43 1 234',
+        sms_notify: true,
+      })
       .expect(200);
-    expect(res.body).toMatchObject({ first_name: 'Maxi', display_name: 'Maxi Member', timezone: 'Europe/Vienna', sms_notify: true, mobile: '+43 1 234' });
-    expect(await t.knex('users').where({ id: t.world.member.id }).first()).toMatchObject({ first_name: 'Maxi', bio: 'Fan' });
+    expect(res.body).toMatchObject({
+      first_name: 'Maxi',
+      display_name: 'Maxi Member',
+      timezone: 'Europe/Vienna',
+      sms_notify: true,
+      mobile: '+43 1 234',
+    });
+    expect(await t.knex('users').where({ id: t.world.member.id }).first()).toMatchObject({
+      first_name: 'Maxi',
+      bio: 'Fan',
+    });
   });
 
   it('answers 401 without credentials and 403 to a read-only token', async () => {
@@ -127,11 +163,18 @@ describe('/api/v1/users/me', () => {
   ])('answers 400 for %s, and changes nothing', async (_name, body, field) => {
     const res = await as(t.app, t.world.tokens.member).patch('/api/v1/users/me').send(body).expect(400);
     expect(Object.keys(res.body.fields)).toEqual([field]);
-    expect(await t.knex('users').where({ id: t.world.member.id }).first()).toMatchObject({ first_name: 'Max', last_name: 'Member', bio: '' });
+    expect(await t.knex('users').where({ id: t.world.member.id }).first()).toMatchObject({
+      first_name: 'Max',
+      last_name: 'Member',
+      bio: '',
+    });
   });
 
   it("has no writes on another user's record (405)", async () => {
-    const res = await as(t.app, t.world.tokens.member).patch(`/api/v1/users/${t.world.admin.id}`).send({ bio: 'x' }).expect(405);
+    const res = await as(t.app, t.world.tokens.member)
+      .patch(`/api/v1/users/${t.world.admin.id}`)
+      .send({ bio: 'x' })
+      .expect(405);
     expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
 });

@@ -55,7 +55,14 @@ if (chromiumAvailable()) {
 
     const { challenge } = pkcePair();
     const authorize = new URL(`${live.baseUrl}/oauth/authorize`);
-    authorize.search = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: callback, state: 'b-1', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: callback,
+      state: 'b-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    }).toString();
     await page.goto(authorize.toString());
     await page.getByText('Season Planner').first().waitFor();
     await page.getByText('registered by Casey Jordan').waitFor();

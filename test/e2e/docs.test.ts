@@ -23,8 +23,16 @@ if (chromiumAvailable()) {
   });
 
   it('renders offline, authorizes through OAuth with PKCE, and tries an operation', async () => {
-    const user = await buildUser(db.knex, { email: 'docs-reader@example.com', first_name: 'Dana', last_name: 'Reader' });
-    const client = await buildClient(db.knex, { name: 'SeatShare API docs', client_type: 'public', redirect_uris: [`${live.baseUrl}/docs/oauth2-redirect.html`] });
+    const user = await buildUser(db.knex, {
+      email: 'docs-reader@example.com',
+      first_name: 'Dana',
+      last_name: 'Reader',
+    });
+    const client = await buildClient(db.knex, {
+      name: 'SeatShare API docs',
+      client_type: 'public',
+      redirect_uris: [`${live.baseUrl}/docs/oauth2-redirect.html`],
+    });
 
     const context = await browser.newContext();
     const offSite: string[] = [];
@@ -65,10 +73,16 @@ if (chromiumAvailable()) {
     await operation.getByRole('button', { name: 'Execute' }).click();
     const live200 = operation.locator('.live-responses-table .response-col_status', { hasText: '200' });
     await live200.waitFor({ timeout: 10_000 });
-    expect(await operation.locator('.live-responses-table .microlight').first().textContent()).toContain('docs-reader@example.com');
+    expect(await operation.locator('.live-responses-table .microlight').first().textContent()).toContain(
+      'docs-reader@example.com',
+    );
 
     // The token it used is a real OAuth access token of this client, scoped read and write.
-    const token = await db.knex('oauth_tokens').join('oauth_clients as c', 'c.id', 'oauth_tokens.client_id').where('c.client_id', client.client_id).first('oauth_tokens.scope');
+    const token = await db
+      .knex('oauth_tokens')
+      .join('oauth_clients as c', 'c.id', 'oauth_tokens.client_id')
+      .where('c.client_id', client.client_id)
+      .first('oauth_tokens.scope');
     expect(token?.scope).toEqual(['read', 'write']);
     expect(offSite).toEqual([]);
     expect(problems).toEqual([]);

@@ -21,7 +21,10 @@ describe('oauth4webapi (strict modern client)', () => {
     const registered = await buildClient(db.knex, { redirect_uris: [CB] });
 
     const issuer = new URL(live.baseUrl);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+    );
     expect(as.authorization_response_iss_parameter_supported).toBe(true);
     const client = { client_id: registered.client_id };
     const auth = oauth.ClientSecretBasic(registered.secret!); // form-encodes - and _ (RFC 6749 §2.3.1)
@@ -30,27 +33,50 @@ describe('oauth4webapi (strict modern client)', () => {
     const state = oauth.generateRandomState();
     const url = new URL(as.authorization_endpoint!);
     url.search = new URLSearchParams({
-      client_id: client.client_id, redirect_uri: CB, response_type: 'code', scope: 'read write', state,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      client_id: client.client_id,
+      redirect_uri: CB,
+      response_type: 'code',
+      scope: 'read write',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
     }).toString();
 
     const callback = await fetchBrowser(live.baseUrl).authorize(url.toString(), user.email, FACTORY_PASSWORD);
     const params = oauth.validateAuthResponse(as, client, new URL(callback), state); // checks iss and state
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, auth, params, CB, verifier, insecure));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, auth, params, CB, verifier, insecure),
+    );
     expect(tokens.token_type).toBe('bearer');
 
-    const me = await fetch(`${live.baseUrl}/api/v1/users/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const me = await fetch(`${live.baseUrl}/api/v1/users/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { id: string }).id).toBe(user.id);
 
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure),
+    );
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
 
-    const introspection = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure));
+    const introspection = await oauth.processIntrospectionResponse(
+      as,
+      client,
+      await oauth.introspectionRequest(as, client, auth, refreshed.access_token, insecure),
+    );
     expect(introspection).toMatchObject({ active: true, client_id: registered.client_id, sub: user.id });
 
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, refreshed.refresh_token!, insecure));
-    const after = await fetch(`${live.baseUrl}/api/v1/users/me`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, auth, refreshed.refresh_token!, insecure),
+    );
+    const after = await fetch(`${live.baseUrl}/api/v1/users/me`, {
+      headers: { authorization: `Bearer ${refreshed.access_token}` },
+    });
     expect(after.status).toBe(401);
   });
 
@@ -60,18 +86,32 @@ describe('oauth4webapi (strict modern client)', () => {
     const user = await buildUser(db.knex);
     const registered = await buildClient(db.knex, { client_type: 'public', redirect_uris: [CB] });
     const issuer = new URL(live.baseUrl);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+    );
     const client = { client_id: registered.client_id };
     const verifier = oauth.generateRandomCodeVerifier();
     const url = new URL(as.authorization_endpoint!);
     url.search = new URLSearchParams({
-      client_id: client.client_id, redirect_uri: CB, response_type: 'code',
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      client_id: client.client_id,
+      redirect_uri: CB,
+      response_type: 'code',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
     }).toString();
     const callback = await fetchBrowser(live.baseUrl).authorize(url.toString(), user.email, FACTORY_PASSWORD);
     const params = oauth.validateAuthResponse(as, client, new URL(callback), oauth.expectNoState);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, CB, verifier, insecure));
-    await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, CB, verifier, insecure),
+    );
+    await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure),
+    );
   });
 
   it('surfaces a denial as access_denied with the state', async () => {
@@ -80,12 +120,24 @@ describe('oauth4webapi (strict modern client)', () => {
     const user = await buildUser(db.knex);
     const registered = await buildClient(db.knex, { redirect_uris: [CB] });
     const issuer = new URL(live.baseUrl);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+    );
     const state = oauth.generateRandomState();
     const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({ client_id: registered.client_id, redirect_uri: CB, response_type: 'code', state, code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), code_challenge_method: 'S256' }).toString();
+    url.search = new URLSearchParams({
+      client_id: registered.client_id,
+      redirect_uri: CB,
+      response_type: 'code',
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+      code_challenge_method: 'S256',
+    }).toString();
     const callback = await fetchBrowser(live.baseUrl).authorize(url.toString(), user.email, FACTORY_PASSWORD, 'deny');
-    expect(() => oauth.validateAuthResponse(as, { client_id: registered.client_id }, new URL(callback), state)).toThrow(oauth.AuthorizationResponseError);
+    expect(() => oauth.validateAuthResponse(as, { client_id: registered.client_id }, new URL(callback), state)).toThrow(
+      oauth.AuthorizationResponseError,
+    );
     expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
   });
 });
@@ -102,7 +154,9 @@ describe('a client written against the original SeatShare docs', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('deprecation')).toBe('true');
     const { access_token } = (await response.json()) as { access_token: string };
-    const me = await fetch(`${live.baseUrl}/api/v1/users/me`, { headers: { authorization: `bearer ${access_token};` } });
+    const me = await fetch(`${live.baseUrl}/api/v1/users/me`, {
+      headers: { authorization: `bearer ${access_token};` },
+    });
     expect(me.status).toBe(200);
   });
 });

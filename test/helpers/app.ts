@@ -28,11 +28,16 @@ export function testApp(db: Database, options: TestAppOptions = {}) {
 /** A logger whose lines tests can read. */
 export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   return { logger, lines };
 }
 
 /** A route handler for test-only routes, as an endpoint that accepts any query and body. */
 export function testEndpoint(handle: (req: Request, res: Response) => unknown): Endpoint {
-  return endpoint({ summary: 'A test route', query: z.unknown(), body: z.unknown(), responses: {} }, (req, res) => handle(req, res));
+  return endpoint({ summary: 'A test route', query: z.unknown(), body: z.unknown(), responses: {} }, (req, res) =>
+    handle(req, res),
+  );
 }

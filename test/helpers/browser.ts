@@ -15,7 +15,12 @@ export function csrfFrom(html: string): string {
 export function hiddenFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[match[1]!] = match[2]!.replace(/&amp;/g, '&').replace(/&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'");
+    fields[match[1]!] = match[2]!
+      .replace(/&amp;/g, '&')
+      .replace(/&#34;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&#39;/g, "'");
   }
   return fields;
 }
@@ -27,12 +32,18 @@ export function browser(app: Express) {
     /** Logs in through the form; resolves to the final response of the POST. */
     async login(email: string, password = FACTORY_PASSWORD) {
       const page = await agent.get('/login').expect(200);
-      return agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password });
+      return agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), email, password });
     },
     /** GETs `path` and posts its form (with its CSRF token) to `action` with `fields`. */
     async submit(path: string, action: string, fields: Record<string, string | string[]>) {
       const page = await agent.get(path);
-      return agent.post(action).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+      return agent
+        .post(action)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), ...fields });
     },
   };
 }

@@ -28,7 +28,10 @@ export function useTestDatabase({ truncate = true } = {}): TestDatabase {
       const name = `seatshare_test_${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(4).toString('hex')}`;
       const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
       await admin.raw(`create database ${name} template ${process.env[TEMPLATE_DATABASE_VAR]}`);
-      database = createDatabase({ databaseUrl: withDatabase(databaseUrl, name), dataDir: '', dbPoolMax: 4 }, { acquireConnectionTimeout: 5000 });
+      database = createDatabase(
+        { databaseUrl: withDatabase(databaseUrl, name), dataDir: '', dbPoolMax: 4 },
+        { acquireConnectionTimeout: 5000 },
+      );
       dropDatabase = async () => {
         await admin.raw(`drop database if exists ${name} with (force)`);
         await admin.destroy();
@@ -38,7 +41,10 @@ export function useTestDatabase({ truncate = true } = {}): TestDatabase {
       const pglite = new PGlite({ loadDataDir: new Blob([dump]) });
       // Short acquire timeout: using the outer knex inside a transaction deadlocks on PGlite's
       // single connection; better to fail in seconds than wait a minute.
-      database = createDatabase({ databaseUrl: undefined, dataDir: '', dbPoolMax: 1 }, { pglite, acquireConnectionTimeout: 5000 });
+      database = createDatabase(
+        { databaseUrl: undefined, dataDir: '', dbPoolMax: 1 },
+        { pglite, acquireConnectionTimeout: 5000 },
+      );
     }
     const rows = await database.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename');
     tables = (rows as string[]).filter((name) => !KEEP_TABLES.has(name));

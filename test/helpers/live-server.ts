@@ -44,7 +44,12 @@ export function fetchBrowser(baseUrl: string) {
   return {
     go,
     /** Follows an authorization URL through login and consent; returns the final redirect to the client. */
-    async authorize(authorizationUrl: string, email: string, password: string, decision: 'approve' | 'deny' = 'approve'): Promise<string> {
+    async authorize(
+      authorizationUrl: string,
+      email: string,
+      password: string,
+      decision: 'approve' | 'deny' = 'approve',
+    ): Promise<string> {
       let step = await go(authorizationUrl);
       if (step.status === 303 && step.location?.startsWith('/login')) {
         const login = await go(step.location);
@@ -55,7 +60,8 @@ export function fetchBrowser(baseUrl: string) {
       if (step.status === 200) {
         step = await go('/oauth/authorize', { form: { ...hiddenFields(step.text), decision } });
       }
-      if (step.status !== 302 || !step.location) throw new Error(`authorization ended with ${step.status}: ${step.text.slice(0, 300)}`);
+      if (step.status !== 302 || !step.location)
+        throw new Error(`authorization ended with ${step.status}: ${step.text.slice(0, 300)}`);
       return step.location;
     },
   };

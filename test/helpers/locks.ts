@@ -37,10 +37,14 @@ async function waitingSessions(knex: Knex, blockedBy: number | undefined): Promi
  * when no session waited within about ten seconds: either way the test fails, as it should when
  * the lock it guards is gone.
  */
-export async function waitUntilWaitingOnLock(knex: Knex, { sessions = 1, blockedBy, finished = () => false }: LockWait = {}): Promise<void> {
+export async function waitUntilWaitingOnLock(
+  knex: Knex,
+  { sessions = 1, blockedBy, finished = () => false }: LockWait = {},
+): Promise<void> {
   for (let polls = 0; polls < 1000; polls++) {
     if ((await waitingSessions(knex, blockedBy)) >= sessions) return;
-    if (finished()) throw new Error(`the racer finished without ${sessions} session(s) waiting for a lock: the race did not happen`);
+    if (finished())
+      throw new Error(`the racer finished without ${sessions} session(s) waiting for a lock: the race did not happen`);
     await new Promise((resolve) => setTimeout(resolve, 10)); // polling an observed state, not timing a race
   }
   throw new Error(`fewer than ${sessions} session(s) ever waited for a lock`);

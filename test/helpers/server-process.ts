@@ -30,9 +30,20 @@ export interface ServerProcess {
 export async function startServerProcess(env: NodeJS.ProcessEnv, { workers = 1 } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seatshare-server-'));
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    BASE_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'info',
+    ...env,
+  };
   delete childEnv.REDIS_URL;
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();
   let pending = '';
@@ -54,7 +65,10 @@ export async function startServerProcess(env: NodeJS.ProcessEnv, { workers = 1 }
 
   const waitFor = (enough: (all: LogLine[]) => boolean, what: string) =>
     new Promise<LogLine[]>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`timed out waiting for ${what}; stderr: ${stderr.slice(-2000)}`)), 60_000);
+      const timer = setTimeout(
+        () => done(new Error(`timed out waiting for ${what}; stderr: ${stderr.slice(-2000)}`)),
+        60_000,
+      );
       const check = () => enough(lines) && done();
       const done = (error?: Error) => {
         clearTimeout(timer);
@@ -67,7 +81,10 @@ export async function startServerProcess(env: NodeJS.ProcessEnv, { workers = 1 }
       check();
     });
 
-  await waitFor((all) => all.filter((line) => line.msg === 'SeatShare is listening').length === workers, `${workers} listening`);
+  await waitFor(
+    (all) => all.filter((line) => line.msg === 'SeatShare is listening').length === workers,
+    `${workers} listening`,
+  );
   return { port, exited, kill: (signal) => child.kill(signal), waitFor };
 }
 
@@ -77,11 +94,14 @@ export type Outcome = { answered: number } | { failed: string };
 export function requestOnFreshConnection(port: number, urlPath: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const fail = (error: NodeJS.ErrnoException) => resolve({ failed: error.code ?? error.message });
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, agent: false, headers: { connection: 'close' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ answered: res.statusCode ?? 0 }));
-      res.on('error', fail);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: urlPath, agent: false, headers: { connection: 'close' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ answered: res.statusCode ?? 0 }));
+        res.on('error', fail);
+      },
+    );
     req.on('error', fail);
     req.end();
   });

@@ -14,7 +14,16 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import type { Express } from 'express';
 import type { Database } from '../../src/db';
-import { buildAlias, buildEvent, buildGroup, buildMembership, buildPersonalToken, buildTicket, buildUser, inDays } from '../factories';
+import {
+  buildAlias,
+  buildEvent,
+  buildGroup,
+  buildMembership,
+  buildPersonalToken,
+  buildTicket,
+  buildUser,
+  inDays,
+} from '../factories';
 import { useTestDatabase } from './db';
 import { testApp } from './app';
 
@@ -40,7 +49,14 @@ export async function buildWorld(knex: Knex) {
   const adminBAlias = await buildAlias(knex, { user_id: adminB.id, first_name: 'Pal', last_name: 'Bravo' });
   const outsiderAlias = await buildAlias(knex, { user_id: outsider.id, first_name: 'Stranger', last_name: 'Outsider' });
 
-  const ownedByAdmin = await buildTicket(knex, { event: future, owner: admin, section: '326', row: 'K', seat: '10', assignee_id: member.id });
+  const ownedByAdmin = await buildTicket(knex, {
+    event: future,
+    owner: admin,
+    section: '326',
+    row: 'K',
+    seat: '10',
+    assignee_id: member.id,
+  });
   const ownedByMember = await buildTicket(knex, {
     event: future,
     owner: member,
@@ -50,10 +66,23 @@ export async function buildWorld(knex: Knex) {
     assignee_id: member.id,
     alias_id: memberAlias.id,
   });
-  const available = await buildTicket(knex, { event: future, owner: admin, section: '326', row: 'K', seat: '11', assignee_id: null });
+  const available = await buildTicket(knex, {
+    event: future,
+    owner: admin,
+    section: '326',
+    row: 'K',
+    seat: '11',
+    assignee_id: null,
+  });
   const pastTicket = await buildTicket(knex, { event: past, owner: member, section: '100', row: 'A', seat: '1' });
   const ticketB = await buildTicket(knex, { event: futureB, owner: adminB, section: 'B', row: '1', seat: '1' });
-  const otherTicket = await buildTicket(knex, { event: otherEvent, owner: outsider, section: 'C', row: '1', seat: '1' });
+  const otherTicket = await buildTicket(knex, {
+    event: otherEvent,
+    owner: outsider,
+    section: 'C',
+    row: '1',
+    seat: '1',
+  });
 
   const users = { admin, member, adminB, outsider, loner };
   const tokens = {} as Record<keyof typeof users, string>;

@@ -11,14 +11,21 @@ const world = (clientOverrides = {}) => authorizeWorld(db, clientOverrides);
 describe('client and redirect_uri: an error page, never a redirect', () => {
   it('shows a 400 page for an unknown client, before any login', async () => {
     const app = testApp(db.db);
-    const res = await browser(app).agent.get(authorizeUrl(baseParams('nope'))).expect(400);
+    const res = await browser(app)
+      .agent.get(authorizeUrl(baseParams('nope')))
+      .expect(400);
     expect(res.headers.location).toBeUndefined();
     expect(res.text).toContain('not registered with SeatShare');
   });
 
   it('shows a 400 page for a redirect_uri that is not registered, even one differing only by a slash', async () => {
     const { client, b } = await world();
-    for (const uri of ['http://127.0.0.1:9999/cb/', 'http://127.0.0.1:9999/cb?x=1', 'https://evil.example/cb', 'http://127.0.0.1:9999/CB']) {
+    for (const uri of [
+      'http://127.0.0.1:9999/cb/',
+      'http://127.0.0.1:9999/cb?x=1',
+      'https://evil.example/cb',
+      'http://127.0.0.1:9999/CB',
+    ]) {
       const res = await b.agent.get(authorizeUrl(baseParams(client.client_id, { redirect_uri: uri }))).expect(400);
       expect(res.headers.location).toBeUndefined();
       expect(res.text).toContain('not registered for the application');
@@ -27,10 +34,14 @@ describe('client and redirect_uri: an error page, never a redirect', () => {
 
   it('needs redirect_uri when the client registered several, and accepts its omission when there is one', async () => {
     const several = await world({ redirect_uris: [CB, 'https://app.example.com/cb'] });
-    const res = await several.b.agent.get(authorizeUrl(baseParams(several.client.client_id, { redirect_uri: undefined }))).expect(400);
+    const res = await several.b.agent
+      .get(authorizeUrl(baseParams(several.client.client_id, { redirect_uri: undefined })))
+      .expect(400);
     expect(res.text).toContain('has registered several');
     const one = await buildClient(db.knex);
-    const ok = await several.b.agent.get(authorizeUrl(baseParams(one.client_id, { redirect_uri: undefined }))).expect(200);
+    const ok = await several.b.agent
+      .get(authorizeUrl(baseParams(one.client_id, { redirect_uri: undefined })))
+      .expect(200);
     expect(ok.text).toContain('Approve');
   });
 
@@ -51,7 +62,15 @@ describe('login', () => {
     const res = await b.agent.get(url).expect(303);
     expect(res.headers.location).toBe(`/login?return_to=${encodeURIComponent(url)}`);
     const loginPage = await b.agent.get(res.headers.location as string).expect(200);
-    const loggedIn = await b.agent.post('/login').type('form').send({ _csrf: csrfFrom(loginPage.text), email: user.email, password: 'correct horse battery staple', return_to: url });
+    const loggedIn = await b.agent
+      .post('/login')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(loginPage.text),
+        email: user.email,
+        password: 'correct horse battery staple',
+        return_to: url,
+      });
     expect(loggedIn.status).toBe(303);
     expect(loggedIn.headers.location).toBe(url);
   });
@@ -68,20 +87,38 @@ describe('errors after the client is known: redirected with error, state and iss
     const { client, b } = await world();
     const res = await b.agent.get(authorizeUrl(baseParams(client.client_id, extra))).expect(302);
     expect(res.headers.location?.startsWith(`${CB}?`)).toBe(true);
-    expect(redirectParams(res.headers.location)).toMatchObject({ error, state: 'st-123', iss: ISSUER, error_description: expect.any(String) });
+    expect(redirectParams(res.headers.location)).toMatchObject({
+      error,
+      state: 'st-123',
+      iss: ISSUER,
+      error_description: expect.any(String),
+    });
   });
 
   it('refuses a public client without PKCE', async () => {
     const { client, b } = await world({ client_type: 'public' });
-    const res = await b.agent.get(authorizeUrl(baseParams(client.client_id, { code_challenge: undefined, code_challenge_method: undefined }))).expect(302);
-    expect(redirectParams(res.headers.location)).toMatchObject({ error: 'invalid_request', state: 'st-123', iss: ISSUER });
+    const res = await b.agent
+      .get(authorizeUrl(baseParams(client.client_id, { code_challenge: undefined, code_challenge_method: undefined })))
+      .expect(302);
+    expect(redirectParams(res.headers.location)).toMatchObject({
+      error: 'invalid_request',
+      state: 'st-123',
+      iss: ISSUER,
+    });
   });
 
   it('keeps the query of a registered redirect_uri when adding the error', async () => {
     const uri = 'https://app.example.com/cb?tenant=7';
     const { client, b } = await world({ redirect_uris: [uri] });
-    const res = await b.agent.get(authorizeUrl(baseParams(client.client_id, { redirect_uri: uri, scope: 'admin' }))).expect(302);
-    expect(redirectParams(res.headers.location)).toMatchObject({ tenant: '7', error: 'invalid_scope', state: 'st-123', iss: ISSUER });
+    const res = await b.agent
+      .get(authorizeUrl(baseParams(client.client_id, { redirect_uri: uri, scope: 'admin' })))
+      .expect(302);
+    expect(redirectParams(res.headers.location)).toMatchObject({
+      tenant: '7',
+      error: 'invalid_scope',
+      state: 'st-123',
+      iss: ISSUER,
+    });
   });
 });
 
@@ -103,16 +140,34 @@ describe('consent', () => {
   it('approve → code, state and iss; the consent is stored', async () => {
     const { client, user, b } = await world();
     const page = await b.agent.get(authorizeUrl(baseParams(client.client_id))).expect(200);
-    const res = await b.agent.post('/oauth/authorize').type('form').send({ ...hiddenFields(page.text), decision: 'approve' }).expect(302);
-    expect(redirectParams(res.headers.location)).toEqual({ code: expect.stringMatching(/^ssc_/), state: 'st-123', iss: ISSUER });
-    expect(await db.knex('oauth_consents').where({ user_id: user.id, client_id: client.id }).first()).toMatchObject({ scope: ['read', 'write'] });
+    const res = await b.agent
+      .post('/oauth/authorize')
+      .type('form')
+      .send({ ...hiddenFields(page.text), decision: 'approve' })
+      .expect(302);
+    expect(redirectParams(res.headers.location)).toEqual({
+      code: expect.stringMatching(/^ssc_/),
+      state: 'st-123',
+      iss: ISSUER,
+    });
+    expect(await db.knex('oauth_consents').where({ user_id: user.id, client_id: client.id }).first()).toMatchObject({
+      scope: ['read', 'write'],
+    });
   });
 
   it('deny → access_denied with state and iss, and nothing stored', async () => {
     const { client, b } = await world();
     const page = await b.agent.get(authorizeUrl(baseParams(client.client_id))).expect(200);
-    const res = await b.agent.post('/oauth/authorize').type('form').send({ ...hiddenFields(page.text), decision: 'deny' }).expect(302);
-    expect(redirectParams(res.headers.location)).toMatchObject({ error: 'access_denied', state: 'st-123', iss: ISSUER });
+    const res = await b.agent
+      .post('/oauth/authorize')
+      .type('form')
+      .send({ ...hiddenFields(page.text), decision: 'deny' })
+      .expect(302);
+    expect(redirectParams(res.headers.location)).toMatchObject({
+      error: 'access_denied',
+      state: 'st-123',
+      iss: ISSUER,
+    });
     expect(await db.knex('oauth_consents').count({ n: '*' }).first()).toEqual({ n: 0 });
     expect(await db.knex('oauth_authorization_codes').count({ n: '*' }).first()).toEqual({ n: 0 });
   });
@@ -122,7 +177,11 @@ describe('consent', () => {
     const page = await b.agent.get(authorizeUrl(baseParams(client.client_id))).expect(200);
     const { _csrf, ...fields } = hiddenFields(page.text);
     expect(_csrf).toBeDefined();
-    const res = await b.agent.post('/oauth/authorize').type('form').send({ ...fields, decision: 'approve' }).expect(403);
+    const res = await b.agent
+      .post('/oauth/authorize')
+      .type('form')
+      .send({ ...fields, decision: 'approve' })
+      .expect(403);
     expect(res.headers.location).toBeUndefined();
     expect(await db.knex('oauth_authorization_codes').count({ n: '*' }).first()).toEqual({ n: 0 });
   });
@@ -150,7 +209,11 @@ describe('consent', () => {
   it('sends no state when none was given (state is optional)', async () => {
     const { client, b } = await world();
     const page = await b.agent.get(authorizeUrl(baseParams(client.client_id, { state: undefined }))).expect(200);
-    const res = await b.agent.post('/oauth/authorize').type('form').send({ ...hiddenFields(page.text), decision: 'approve' }).expect(302);
+    const res = await b.agent
+      .post('/oauth/authorize')
+      .type('form')
+      .send({ ...hiddenFields(page.text), decision: 'approve' })
+      .expect(302);
     expect(Object.keys(redirectParams(res.headers.location)).sort()).toEqual(['code', 'iss']);
   });
 });

@@ -11,7 +11,11 @@ const OPERATORS_APP = 'This app is made by SeatShare';
 
 describe('who registered the app', () => {
   it('shows a user app’s registrant by name and email, not made by SeatShare, even one named "the SeatShare" "operators"', async () => {
-    const mallory = await buildUser(db.knex, { first_name: 'the SeatShare', last_name: 'operators', email: 'mallory@evil.example' });
+    const mallory = await buildUser(db.knex, {
+      first_name: 'the SeatShare',
+      last_name: 'operators',
+      email: 'mallory@evil.example',
+    });
     const { client, b } = await authorizeWorld(db, { owner_id: mallory.id, name: 'Seat Planner' });
     const res = await b.agent.get(authorizeUrl(baseParams(client.client_id))).expect(200);
     expect(res.text).toContain('registered by the SeatShare operators (mallory@evil.example), a SeatShare user');
@@ -21,8 +25,14 @@ describe('who registered the app', () => {
 
   it('shows an app the operators registered with the CLI as SeatShare’s', async () => {
     let stdout = '';
-    const io = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true }, openDatabase: () => ({ ...db.db, close: async () => {} }) };
-    expect(await runCli(['create-client', '--name', 'SeatShare Mobile', '--redirect-uri', CB, '--public', '--json'], io)).toBe(0);
+    const io = {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      openDatabase: () => ({ ...db.db, close: async () => {} }),
+    };
+    expect(
+      await runCli(['create-client', '--name', 'SeatShare Mobile', '--redirect-uri', CB, '--public', '--json'], io),
+    ).toBe(0);
     const { client_id } = JSON.parse(stdout) as { client_id: string };
     const { b } = await authorizeWorld(db);
     const res = await b.agent.get(authorizeUrl(baseParams(client_id))).expect(200);

@@ -16,33 +16,56 @@ type App = ReturnType<typeof testApp>;
 type Client = Awaited<ReturnType<typeof buildClient>>;
 
 const refresh = (app: App, client: Client, refresh_token: string) =>
-  request(app).post('/oauth/token').type('form').send({ grant_type: 'refresh_token', refresh_token, client_id: client.client_id, client_secret: client.secret! });
-const rowOf = (refreshToken: string) => db.knex('oauth_tokens').where({ refresh_token_hash: hashToken(refreshToken) }).first();
+  request(app)
+    .post('/oauth/token')
+    .type('form')
+    .send({ grant_type: 'refresh_token', refresh_token, client_id: client.client_id, client_secret: client.secret! });
+const rowOf = (refreshToken: string) =>
+  db
+    .knex('oauth_tokens')
+    .where({ refresh_token_hash: hashToken(refreshToken) })
+    .first();
 
 describe('the absolute lifetime of a refresh family', () => {
-  it('refreshes at day 89 with a refresh token that expires at the family\'s end at the latest', async () => {
+  it("refreshes at day 89 with a refresh token that expires at the family's end at the latest", async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const started = daysAgo(89);
-    const token = await buildToken(db.knex, { client_id: client.id, family_started_at: started, created_at: daysAgo(10) });
+    const token = await buildToken(db.knex, {
+      client_id: client.id,
+      family_started_at: started,
+      created_at: daysAgo(10),
+    });
     const res = await refresh(app, client, token.refresh_token).expect(200);
     const successor = await rowOf(res.body.refresh_token);
     expect(successor.family_id).toBe(token.family_id);
     expect(successor.family_started_at).toEqual(started);
     expect(successor.refresh_token_expires_at.getTime()).toBe(started.getTime() + 90 * DAY); // not 30 days from now
-    const introspection = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: res.body.refresh_token });
+    const introspection = await request(app)
+      .post('/oauth/introspect')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: res.body.refresh_token });
     expect(introspection.body).toMatchObject({ active: true, exp: Math.floor((started.getTime() + 90 * DAY) / 1000) });
   });
 
-  it('refuses to refresh past it (day 91) with invalid_grant, whatever the refresh token\'s own expiry', async () => {
+  it("refuses to refresh past it (day 91) with invalid_grant, whatever the refresh token's own expiry", async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     // A token rotated at day 80 before families had an end: its own expiry is 20 days away.
-    const token = await buildToken(db.knex, { client_id: client.id, family_started_at: daysAgo(91), refresh_token_expires_at: new Date(Date.now() + 19 * DAY) });
+    const token = await buildToken(db.knex, {
+      client_id: client.id,
+      family_started_at: daysAgo(91),
+      refresh_token_expires_at: new Date(Date.now() + 19 * DAY),
+    });
     const res = await refresh(app, client, token.refresh_token).expect(400);
     expect(res.body.error).toBe('invalid_grant');
     expect((await rowOf(token.refresh_token)).refresh_used_at).toBeNull(); // refused, not spent
-    const introspection = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: token.refresh_token });
+    const introspection = await request(app)
+      .post('/oauth/introspect')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: token.refresh_token });
     expect(introspection.body).toEqual({ active: false });
   });
 
@@ -50,28 +73,46 @@ describe('the absolute lifetime of a refresh family', () => {
     const app = testApp(db.db, { config: testConfig({ REFRESH_FAMILY_MAX_DAYS: '7' }) });
     const client = await buildClient(db.knex);
     const pkce = pkcePair();
-    const code = await buildAuthorizationCode(db.knex, { client_id: client.id, code_challenge: pkce.challenge, code_challenge_method: 'S256' });
+    const code = await buildAuthorizationCode(db.knex, {
+      client_id: client.id,
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    });
     const before = Date.now();
     const res = await request(app)
       .post('/oauth/token')
       .auth(client.client_id, client.secret!)
       .type('form')
-      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: 'http://127.0.0.1:9999/cb', code_verifier: pkce.verifier })
+      .send({
+        grant_type: 'authorization_code',
+        code: code.code,
+        redirect_uri: 'http://127.0.0.1:9999/cb',
+        code_verifier: pkce.verifier,
+      })
       .expect(200);
     const row = await rowOf(res.body.refresh_token);
     expect(row.family_started_at.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(row.refresh_token_expires_at.getTime()).toBe(row.family_started_at.getTime() + 7 * DAY);
-    await db.knex('oauth_tokens').where({ id: row.id }).update({ family_started_at: daysAgo(8) });
+    await db
+      .knex('oauth_tokens')
+      .where({ id: row.id })
+      .update({ family_started_at: daysAgo(8) });
     expect((await refresh(app, client, res.body.refresh_token).expect(400)).body.error).toBe('invalid_grant');
   });
 
   it('dates existing families from their earliest row (the migration)', async () => {
     await familyLifetime.down(db.knex);
     const old = await buildToken(db.knex, { created_at: daysAgo(40) });
-    const rotated = await buildToken(db.knex, { family_id: old.family_id, client_id: old.client_id, user_id: old.user_id, created_at: daysAgo(10) });
+    const rotated = await buildToken(db.knex, {
+      family_id: old.family_id,
+      client_id: old.client_id,
+      user_id: old.user_id,
+      created_at: daysAgo(10),
+    });
     const alone = await buildToken(db.knex, { created_at: daysAgo(3) });
     await familyLifetime.up(db.knex);
-    const startedAt = async (id: string) => (await db.knex('oauth_tokens').where({ id }).first('family_started_at')).family_started_at;
+    const startedAt = async (id: string) =>
+      (await db.knex('oauth_tokens').where({ id }).first('family_started_at')).family_started_at;
     expect(await startedAt(old.id)).toEqual(old.created_at);
     expect(await startedAt(rotated.id)).toEqual(old.created_at);
     expect(await startedAt(alone.id)).toEqual(alone.created_at);
@@ -86,7 +127,12 @@ describe('revoking an app', () => {
     await buildConsent(db.knex, { user_id: user.id, client_id: client.id });
     const token = await buildToken(db.knex, { user_id: user.id, client_id: client.id });
     const pkce = pkcePair();
-    const code = await buildAuthorizationCode(db.knex, { user_id: user.id, client_id: client.id, code_challenge: pkce.challenge, code_challenge_method: 'S256' });
+    const code = await buildAuthorizationCode(db.knex, {
+      user_id: user.id,
+      client_id: client.id,
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    });
     const othersCode = await buildAuthorizationCode(db.knex, { client_id: client.id });
 
     const b = browser(app);
@@ -98,7 +144,12 @@ describe('revoking an app', () => {
       .post('/oauth/token')
       .auth(client.client_id, client.secret!)
       .type('form')
-      .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: 'http://127.0.0.1:9999/cb', code_verifier: pkce.verifier });
+      .send({
+        grant_type: 'authorization_code',
+        code: code.code,
+        redirect_uri: 'http://127.0.0.1:9999/cb',
+        code_verifier: pkce.verifier,
+      });
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
     expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).not.toBeNull();
     expect((await db.knex('oauth_authorization_codes').where({ id: othersCode.id }).first()).consumed_at).toBeNull(); // another user's

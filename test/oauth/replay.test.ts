@@ -26,7 +26,11 @@ const refresh = (app: App, client: Client, refresh_token: string) =>
 /** Whether an access token still opens the API, and what introspection says of it. */
 async function accessTokenState(app: App, client: Client, accessToken: string) {
   const api = await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${accessToken}`);
-  const introspection = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: accessToken });
+  const introspection = await request(app)
+    .post('/oauth/introspect')
+    .auth(client.client_id, client.secret!)
+    .type('form')
+    .send({ token: accessToken });
   return { api: api.status, active: introspection.body.active as boolean };
 }
 
@@ -117,9 +121,14 @@ onPostgres('races (PostgreSQL)', () => {
     expect(reused.body.error).toBe('invalid_grant');
     expect(rotated.status).toBe(200);
     expect(await accessTokenState(app, client, rotated.body.access_token)).toEqual(revoked);
-    const family = await db.knex('oauth_tokens').where({ family_id: first.family_id }).select('refresh_token_hash', 'revoked_at');
+    const family = await db
+      .knex('oauth_tokens')
+      .where({ family_id: first.family_id })
+      .select('refresh_token_hash', 'revoked_at');
     expect(family).toHaveLength(3);
     expect(family.filter((row: { revoked_at: Date | null }) => row.revoked_at === null)).toEqual([]);
-    expect(family.map((row: { refresh_token_hash: string }) => row.refresh_token_hash)).toContain(hashToken(rotated.body.refresh_token));
+    expect(family.map((row: { refresh_token_hash: string }) => row.refresh_token_hash)).toContain(
+      hashToken(rotated.body.refresh_token),
+    );
   });
 });

@@ -12,7 +12,12 @@ describe('POST /oauth/revoke', () => {
     const client = await buildClient(db.knex);
     const token = await buildToken(db.knex, { client_id: client.id });
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${token.access_token}`).expect(200);
-    const res = await request(app).post('/oauth/revoke').auth(client.client_id, client.secret!).type('form').send({ token: token.access_token }).expect(200);
+    const res = await request(app)
+      .post('/oauth/revoke')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: token.access_token })
+      .expect(200);
     expect(res.body).toEqual({});
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${token.access_token}`).expect(401);
@@ -23,7 +28,11 @@ describe('POST /oauth/revoke', () => {
     const client = await buildClient(db.knex, { client_type: 'public' });
     const first = await buildToken(db.knex, { client_id: client.id });
     const sibling = await buildToken(db.knex, { client_id: client.id, family_id: first.family_id });
-    await request(app).post('/oauth/revoke').type('form').send({ token: first.refresh_token, token_type_hint: 'refresh_token', client_id: client.client_id }).expect(200);
+    await request(app)
+      .post('/oauth/revoke')
+      .type('form')
+      .send({ token: first.refresh_token, token_type_hint: 'refresh_token', client_id: client.client_id })
+      .expect(200);
     expect((await db.knex('oauth_tokens').where({ id: sibling.id }).first()).revoked_at).not.toBeNull();
   });
 
@@ -31,7 +40,12 @@ describe('POST /oauth/revoke', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const token = await buildToken(db.knex, { client_id: client.id });
-    await request(app).post('/oauth/revoke').auth(client.client_id, client.secret!).type('form').send({ token: token.refresh_token, token_type_hint: 'access_token' }).expect(200);
+    await request(app)
+      .post('/oauth/revoke')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: token.refresh_token, token_type_hint: 'access_token' })
+      .expect(200);
     expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).not.toBeNull();
   });
 
@@ -39,8 +53,18 @@ describe('POST /oauth/revoke', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const others = await buildToken(db.knex);
-    await request(app).post('/oauth/revoke').auth(client.client_id, client.secret!).type('form').send({ token: 'ssa_unknown' }).expect(200, {});
-    await request(app).post('/oauth/revoke').auth(client.client_id, client.secret!).type('form').send({ token: others.access_token }).expect(200, {});
+    await request(app)
+      .post('/oauth/revoke')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: 'ssa_unknown' })
+      .expect(200, {});
+    await request(app)
+      .post('/oauth/revoke')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: others.access_token })
+      .expect(200, {});
     expect((await db.knex('oauth_tokens').where({ id: others.id }).first()).revoked_at).toBeNull();
   });
 
@@ -50,8 +74,18 @@ describe('POST /oauth/revoke', () => {
     const unauthenticated = await request(app).post('/oauth/revoke').type('form').send({ token: 'x' }).expect(401);
     expect(unauthenticated.body.error).toBe('invalid_client');
     expect(unauthenticated.headers['www-authenticate']).toBe('Basic realm="seatshare"');
-    await request(app).post('/oauth/revoke').auth(client.client_id, 'wrong').type('form').send({ token: 'x' }).expect(401);
-    const missing = await request(app).post('/oauth/revoke').auth(client.client_id, client.secret!).type('form').send({}).expect(400);
+    await request(app)
+      .post('/oauth/revoke')
+      .auth(client.client_id, 'wrong')
+      .type('form')
+      .send({ token: 'x' })
+      .expect(401);
+    const missing = await request(app)
+      .post('/oauth/revoke')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({})
+      .expect(400);
     expect(missing.body.error).toBe('invalid_request');
   });
 });
@@ -61,7 +95,12 @@ describe('POST /oauth/introspect', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const token = await buildToken(db.knex, { client_id: client.id, scope: ['read'] });
-    const res = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: token.access_token }).expect(200);
+    const res = await request(app)
+      .post('/oauth/introspect')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: token.access_token })
+      .expect(200);
     expect(res.body).toEqual({
       active: true,
       scope: 'read',
@@ -79,10 +118,18 @@ describe('POST /oauth/introspect', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const revoked = await buildToken(db.knex, { client_id: client.id, revoked_at: new Date() });
-    const expired = await buildToken(db.knex, { client_id: client.id, access_token_expires_at: new Date(Date.now() - 1000) });
+    const expired = await buildToken(db.knex, {
+      client_id: client.id,
+      access_token_expires_at: new Date(Date.now() - 1000),
+    });
     const others = await buildToken(db.knex);
     for (const token of [revoked.access_token, expired.access_token, 'ssa_unknown', others.access_token]) {
-      const res = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token }).expect(200);
+      const res = await request(app)
+        .post('/oauth/introspect')
+        .auth(client.client_id, client.secret!)
+        .type('form')
+        .send({ token })
+        .expect(200);
       expect(res.body).toEqual({ active: false });
     }
   });
@@ -91,21 +138,40 @@ describe('POST /oauth/introspect', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const token = await buildToken(db.knex, { client_id: client.id });
-    const active = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: token.refresh_token }).expect(200);
+    const active = await request(app)
+      .post('/oauth/introspect')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: token.refresh_token })
+      .expect(200);
     expect(active.body).toMatchObject({ active: true, token_type: 'refresh_token' });
     await db.knex('oauth_tokens').where({ id: token.id }).update({ refresh_used_at: new Date() });
-    const spent = await request(app).post('/oauth/introspect').auth(client.client_id, client.secret!).type('form').send({ token: token.refresh_token }).expect(200);
+    const spent = await request(app)
+      .post('/oauth/introspect')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send({ token: token.refresh_token })
+      .expect(200);
     expect(spent.body).toEqual({ active: false });
   });
 
   it('refuses public clients and unauthenticated callers', async () => {
     const app = testApp(db.db);
     const mobile = await buildClient(db.knex, { client_type: 'public' });
-    await request(app).post('/oauth/introspect').type('form').send({ token: 'x', client_id: mobile.client_id }).expect(401);
+    await request(app)
+      .post('/oauth/introspect')
+      .type('form')
+      .send({ token: 'x', client_id: mobile.client_id })
+      .expect(401);
     await request(app).post('/oauth/introspect').type('form').send({ token: 'x' }).expect(401);
     // An unknown client_id, even naming a real token: 401, and nothing about the token.
     const token = await buildToken(db.knex);
-    const unknown = await request(app).post('/oauth/introspect').auth('no-such-client', 'secret').type('form').send({ token: token.access_token }).expect(401);
+    const unknown = await request(app)
+      .post('/oauth/introspect')
+      .auth('no-such-client', 'secret')
+      .type('form')
+      .send({ token: token.access_token })
+      .expect(401);
     expect(unknown.body).toMatchObject({ error: 'invalid_client' });
     expect(unknown.body).not.toHaveProperty('active');
   });

@@ -22,7 +22,13 @@ export async function issueCode(
   const client = await buildClient(knex, clientOverrides);
   const user = await buildUser(knex);
   const pkce = pkcePair();
-  const code = await buildAuthorizationCode(knex, { client_id: client.id, user_id: user.id, code_challenge: pkce.challenge, code_challenge_method: 'S256', ...codeOverrides });
+  const code = await buildAuthorizationCode(knex, {
+    client_id: client.id,
+    user_id: user.id,
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+    ...codeOverrides,
+  });
   return { client, user, pkce, code };
 }
 

@@ -9,7 +9,13 @@ import { buildAuthorizationCode, buildClient, buildToken } from '../factories';
 
 const db = useTestDatabase();
 const CB = 'http://127.0.0.1:9999/cb';
-const NOT_STRINGS: Array<[string, unknown]> = [['an object', {}], ['an array', ['a']], ['a number', 5], ['null', null], ['a boolean', true]];
+const NOT_STRINGS: Array<[string, unknown]> = [
+  ['an object', {}],
+  ['an array', ['a']],
+  ['a number', 5],
+  ['null', null],
+  ['a boolean', true],
+];
 
 type App = ReturnType<typeof testApp>;
 
@@ -19,20 +25,29 @@ function expectInvalidRequest(res: request.Response, what: string) {
 }
 
 /** A form body with `name` sent twice (both times the valid value). */
-const formWithRepeat = (fields: Record<string, string>, name: string) => new URLSearchParams([...Object.entries(fields), [name, fields[name]!]]).toString();
+const formWithRepeat = (fields: Record<string, string>, name: string) =>
+  new URLSearchParams([...Object.entries(fields), [name, fields[name]!]]).toString();
 
 /** Every way to send each parameter of `fields` wrongly; `send` sends one body (a form string or an object). */
-async function everyMalformedParameter(fields: Record<string, string>, send: (body: string | object) => Promise<request.Response>) {
+async function everyMalformedParameter(
+  fields: Record<string, string>,
+  send: (body: string | object) => Promise<request.Response>,
+) {
   for (const name of Object.keys(fields)) {
     expectInvalidRequest(await send(formWithRepeat(fields, name)), `${name} twice`);
-    for (const [label, value] of NOT_STRINGS) expectInvalidRequest(await send({ ...fields, [name]: value }), `${name} as ${label}`);
+    for (const [label, value] of NOT_STRINGS)
+      expectInvalidRequest(await send({ ...fields, [name]: value }), `${name} as ${label}`);
   }
 }
 
 async function worldOf(app: App) {
   const client = await buildClient(db.knex);
   const pkce = pkcePair();
-  const code = await buildAuthorizationCode(db.knex, { client_id: client.id, code_challenge: pkce.challenge, code_challenge_method: 'S256' });
+  const code = await buildAuthorizationCode(db.knex, {
+    client_id: client.id,
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+  });
   const token = await buildToken(db.knex, { client_id: client.id });
   const credentials = { client_id: client.client_id, client_secret: client.secret! };
   const post = (path: string) => (body: string | object) =>
@@ -44,8 +59,17 @@ describe('parameters sent twice or not as strings (RFC 6749 §3.2)', () => {
   it('answers invalid_request for every parameter of the authorization_code grant, and spends nothing', async () => {
     const app = testApp(db.db);
     const { code, credentials, pkce, post } = await worldOf(app);
-    const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, code_verifier: pkce.verifier, ...credentials };
-    expectInvalidRequest(await request(app).post('/oauth/token').type('form').send(`code=a&code=b&grant_type=authorization_code`), 'code=a&code=b');
+    const fields = {
+      grant_type: 'authorization_code',
+      code: code.code,
+      redirect_uri: CB,
+      code_verifier: pkce.verifier,
+      ...credentials,
+    };
+    expectInvalidRequest(
+      await request(app).post('/oauth/token').type('form').send(`code=a&code=b&grant_type=authorization_code`),
+      'code=a&code=b',
+    );
     await everyMalformedParameter(fields, post('/oauth/token'));
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).toBeNull();
     await post('/oauth/token')(fields).expect(200); // the same request, well formed
@@ -68,25 +92,36 @@ describe('parameters sent twice or not as strings (RFC 6749 §3.2)', () => {
     for (const name of Object.keys(fields)) {
       expectInvalidRequest(await request(app).get(`/oauth/token?${formWithRepeat(fields, name)}`), `${name} twice`);
     }
-    await request(app).get(`/oauth/token?${new URLSearchParams(fields)}`).expect(200);
+    await request(app)
+      .get(`/oauth/token?${new URLSearchParams(fields)}`)
+      .expect(200);
   });
 
-  it.each(['/oauth/revoke', '/oauth/introspect'])('answers invalid_request for every parameter of %s, and revokes nothing', async (path) => {
-    const app = testApp(db.db);
-    const { token, credentials, post } = await worldOf(app);
-    await everyMalformedParameter({ token: token.access_token, token_type_hint: 'access_token', ...credentials }, post(path));
-    expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).toBeNull();
-  });
+  it.each(['/oauth/revoke', '/oauth/introspect'])(
+    'answers invalid_request for every parameter of %s, and revokes nothing',
+    async (path) => {
+      const app = testApp(db.db);
+      const { token, credentials, post } = await worldOf(app);
+      await everyMalformedParameter(
+        { token: token.access_token, token_type_hint: 'access_token', ...credentials },
+        post(path),
+      );
+      expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).toBeNull();
+    },
+  );
 });
 
 describe('hostile values', () => {
-  it('answers a 4xx OAuth error (or revocation\'s 200), never a 5xx, at every endpoint', async () => {
+  it("answers a 4xx OAuth error (or revocation's 200), never a 5xx, at every endpoint", async () => {
     const app = testApp(db.db);
     const { token, credentials, post } = await worldOf(app);
     const hostile = ['\u0000', 'a\u0000b', 'x'.repeat(20_000), '\u{1F600}', '%', 'constructor', '__proto__'];
     for (const value of hostile) {
       const bodies: Array<[string, object]> = [
-        ['/oauth/token', { grant_type: 'authorization_code', code: value, redirect_uri: value, code_verifier: value, ...credentials }],
+        [
+          '/oauth/token',
+          { grant_type: 'authorization_code', code: value, redirect_uri: value, code_verifier: value, ...credentials },
+        ],
         ['/oauth/token', { grant_type: 'refresh_token', refresh_token: value, scope: value, ...credentials }],
         ['/oauth/token', { grant_type: value, client_id: value, client_secret: value }],
         ['/oauth/revoke', { token: value, client_id: value, client_secret: value }],
@@ -94,18 +129,33 @@ describe('hostile values', () => {
         ['/oauth/introspect', { token: value, client_id: value }],
       ];
       for (const [path, body] of bodies) {
-        for (const res of [await post(path)(body), await post(path)(new URLSearchParams(body as Record<string, string>).toString())]) {
+        for (const res of [
+          await post(path)(body),
+          await post(path)(new URLSearchParams(body as Record<string, string>).toString()),
+        ]) {
           // 200 {} is revocation's answer to a token it does not know (RFC 7009 §2.2).
           const answer = res.status === 200 ? res.body : typeof res.body.error;
-          expect({ path, body, status: [200, 400, 401].includes(res.status), answer }).toEqual({ path, body, status: true, answer: path === '/oauth/revoke' && res.status === 200 ? {} : 'string' });
+          expect({ path, body, status: [200, 400, 401].includes(res.status), answer }).toEqual({
+            path,
+            body,
+            status: true,
+            answer: path === '/oauth/revoke' && res.status === 200 ? {} : 'string',
+          });
         }
       }
       if (value.length > 1000) continue; // Node refuses such a header itself (431)
-      const basic = await request(app).post('/oauth/introspect').auth(value, value).type('form').send({ token: token.access_token });
+      const basic = await request(app)
+        .post('/oauth/introspect')
+        .auth(value, value)
+        .type('form')
+        .send({ token: token.access_token });
       expect(basic.status).toBe(401);
     }
     // An inherited grant_type is no grant_type: the request misses one.
-    const json = JSON.stringify({ constructor: 1, ...credentials }).replace('{', '{"__proto__": {"grant_type": "refresh_token"},');
+    const json = JSON.stringify({ constructor: 1, ...credentials }).replace(
+      '{',
+      '{"__proto__": {"grant_type": "refresh_token"},',
+    );
     const proto = await request(app).post('/oauth/token').set('Content-Type', 'application/json').send(json);
     expectInvalidRequest(proto, '__proto__');
     expect(proto.body.error_description).toMatch(/grant_type/);
@@ -118,16 +168,33 @@ describe('loopback redirect URIs at the token endpoint (RFC 8252 §7.3)', () => 
     const client = await buildClient(db.knex, { client_type: 'public', redirect_uris: ['http://127.0.0.1/callback'] });
     const exchange = async (issuedFor: string, sent: string) => {
       const pkce = pkcePair();
-      const code = await buildAuthorizationCode(db.knex, { client_id: client.id, redirect_uri: issuedFor, code_challenge: pkce.challenge, code_challenge_method: 'S256' });
-      return request(app).post('/oauth/token').type('form')
-        .send({ grant_type: 'authorization_code', code: code.code, redirect_uri: sent, code_verifier: pkce.verifier, client_id: client.client_id });
+      const code = await buildAuthorizationCode(db.knex, {
+        client_id: client.id,
+        redirect_uri: issuedFor,
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      });
+      return request(app)
+        .post('/oauth/token')
+        .type('form')
+        .send({
+          grant_type: 'authorization_code',
+          code: code.code,
+          redirect_uri: sent,
+          code_verifier: pkce.verifier,
+          client_id: client.client_id,
+        });
     };
     const port = 'http://127.0.0.1:53682/callback';
     expect((await exchange(port, port)).status).toBe(200);
     expect((await exchange('http://127.0.0.1/callback', 'http://127.0.0.1/callback')).status).toBe(200);
     for (const other of ['http://127.0.0.1:53683/callback', 'http://127.0.0.1/callback']) {
       const res = await exchange(port, other);
-      expect({ other, status: res.status, error: res.body.error }).toEqual({ other, status: 400, error: 'invalid_grant' });
+      expect({ other, status: res.status, error: res.body.error }).toEqual({
+        other,
+        status: 400,
+        error: 'invalid_grant',
+      });
     }
   });
 });

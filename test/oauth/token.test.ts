@@ -25,7 +25,12 @@ describe('authorization_code grant', () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex);
     const { client, code } = issued;
-    const res = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send(codeExchangeFields(issued, noBodyCredentials)).expect(200);
+    const res = await request(app)
+      .post('/oauth/token')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send(codeExchangeFields(issued, noBodyCredentials))
+      .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body).toEqual({
@@ -36,13 +41,23 @@ describe('authorization_code grant', () => {
       scope: 'read write',
     });
     expect(res.body.expires_in).toBeGreaterThan(3590);
-    const row = await db.knex('oauth_tokens').where({ access_token_hash: hashToken(res.body.access_token) }).first();
-    expect(row).toMatchObject({ authorization_code_id: code.id, client_id: client.id, refresh_token_hash: hashToken(res.body.refresh_token) });
+    const row = await db
+      .knex('oauth_tokens')
+      .where({ access_token_hash: hashToken(res.body.access_token) })
+      .first();
+    expect(row).toMatchObject({
+      authorization_code_id: code.id,
+      client_id: client.id,
+      refresh_token_hash: hashToken(res.body.refresh_token),
+    });
   });
 
   it('accepts client_secret_post and a JSON body', async () => {
     const app = testApp(db.db);
-    await request(app).post('/oauth/token').send(codeExchangeFields(await issueCode(db.knex))).expect(200);
+    await request(app)
+      .post('/oauth/token')
+      .send(codeExchangeFields(await issueCode(db.knex)))
+      .expect(200);
   });
 
   it('percent-decodes client credentials sent with HTTP Basic (RFC 6749 §2.3.1)', async () => {
@@ -51,7 +66,12 @@ describe('authorization_code grant', () => {
     const { client } = issued;
     const encoded = (value: string) => encodeURIComponent(value).replace(/-/g, '%2D').replace(/_/g, '%5F');
     const basic = Buffer.from(`${encoded(client.client_id)}:${encoded(client.secret!)}`).toString('base64');
-    await request(app).post('/oauth/token').set('Authorization', `Basic ${basic}`).type('form').send(codeExchangeFields(issued, noBodyCredentials)).expect(200);
+    await request(app)
+      .post('/oauth/token')
+      .set('Authorization', `Basic ${basic}`)
+      .type('form')
+      .send(codeExchangeFields(issued, noBodyCredentials))
+      .expect(200);
   });
 
   it('lets a public client exchange with client_id and the PKCE verifier alone', async () => {
@@ -75,13 +95,26 @@ describe('authorization_code grant', () => {
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(200);
     expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(401);
-    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+    expectOAuthError(
+      await exchange(app, {
+        grant_type: 'refresh_token',
+        refresh_token: first.body.refresh_token,
+        client_id: client.client_id,
+        client_secret: client.secret,
+      }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('gives exactly one success for two concurrent redemptions of one code', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex);
-    const results = await Promise.all([exchangeCode(app, issued), exchangeCode(app, issued), exchangeCode(app, issued)]);
+    const results = await Promise.all([
+      exchangeCode(app, issued),
+      exchangeCode(app, issued),
+      exchangeCode(app, issued),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
   });
 
@@ -90,7 +123,11 @@ describe('authorization_code grant', () => {
     const issued = await issueCode(db.knex);
     const { code } = issued;
     const other = await buildClient(db.knex);
-    expectOAuthError(await exchangeCode(app, issued, { client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
+    expectOAuthError(
+      await exchangeCode(app, issued, { client_id: other.client_id, client_secret: other.secret }),
+      400,
+      'invalid_grant',
+    );
     // Its first presentation spent it: a code is good for one attempt, whoever makes it.
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).not.toBeNull();
   });
@@ -98,9 +135,17 @@ describe('authorization_code grant', () => {
   it('rejects a wrong redirect_uri with invalid_grant (RFC 6749 §5.2), even one registered for the client, and it uses up the code', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex, { redirect_uris: [CB, 'http://127.0.0.1:9999/other'] });
-    expectOAuthError(await exchangeCode(app, issued, { redirect_uri: 'http://127.0.0.1:9999/other' }), 400, 'invalid_grant');
+    expectOAuthError(
+      await exchangeCode(app, issued, { redirect_uri: 'http://127.0.0.1:9999/other' }),
+      400,
+      'invalid_grant',
+    );
     expectOAuthError(await exchangeCode(app, issued, { redirect_uri: CB }), 400, 'invalid_grant');
-    expectOAuthError(await exchangeCode(app, await issueCode(db.knex), { redirect_uri: undefined }), 400, 'invalid_request');
+    expectOAuthError(
+      await exchangeCode(app, await issueCode(db.knex), { redirect_uri: undefined }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('rejects a missing PKCE verifier and a wrong one, and a wrong one uses up the code', async () => {
@@ -108,7 +153,11 @@ describe('authorization_code grant', () => {
     const issued = await issueCode(db.knex);
     expectOAuthError(await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
     expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
-    expectOAuthError(await exchangeCode(app, await issueCode(db.knex), { code_verifier: undefined }), 400, 'invalid_grant');
+    expectOAuthError(
+      await exchangeCode(app, await issueCode(db.knex), { code_verifier: undefined }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('rejects a verifier for a code issued without a challenge (PKCE downgrade)', async () => {
@@ -130,7 +179,11 @@ describe('client authentication', () => {
   it('rejects a wrong secret with 401 and a Basic challenge', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex);
-    const res = await request(app).post('/oauth/token').auth(issued.client.client_id, 'sss_wrong').type('form').send(codeExchangeFields(issued, noBodyCredentials));
+    const res = await request(app)
+      .post('/oauth/token')
+      .auth(issued.client.client_id, 'sss_wrong')
+      .type('form')
+      .send(codeExchangeFields(issued, noBodyCredentials));
     expectOAuthError(res, 401, 'invalid_client');
   });
 
@@ -144,23 +197,48 @@ describe('client authentication', () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex);
     const { client } = issued;
-    const both = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send(codeExchangeFields(issued, { client_id: undefined }));
+    const both = await request(app)
+      .post('/oauth/token')
+      .auth(client.client_id, client.secret!)
+      .type('form')
+      .send(codeExchangeFields(issued, { client_id: undefined }));
     expectOAuthError(both, 400, 'invalid_request');
-    const query = await request(app).post(`/oauth/token?client_secret=${client.secret}`).type('form').send(codeExchangeFields(issued, { client_secret: undefined }));
+    const query = await request(app)
+      .post(`/oauth/token?client_secret=${client.secret}`)
+      .type('form')
+      .send(codeExchangeFields(issued, { client_secret: undefined }));
     expectOAuthError(query, 400, 'invalid_request');
   });
 
   it('rejects a body that is neither a form nor JSON, and malformed JSON, in OAuth JSON', async () => {
     const app = testApp(db.db);
-    expectOAuthError(await request(app).post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=x'), 400, 'invalid_request');
-    expectOAuthError(await request(app).post('/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'), 400, 'invalid_request');
+    expectOAuthError(
+      await request(app).post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=x'),
+      400,
+      'invalid_request',
+    );
+    expectOAuthError(
+      await request(app).post('/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'),
+      400,
+      'invalid_request',
+    );
   });
 
   it('answers unsupported_grant_type to every grant the server does not offer (RFC 6749 §5.2)', async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     for (const grant_type of ['password', 'client_credentials', 'implicit', 'token', 'urn:example:nonsense']) {
-      expectOAuthError(await exchange(app, { grant_type, username: 'a', password: 'b', client_id: client.client_id, client_secret: client.secret }), 400, 'unsupported_grant_type');
+      expectOAuthError(
+        await exchange(app, {
+          grant_type,
+          username: 'a',
+          password: 'b',
+          client_id: client.client_id,
+          client_secret: client.secret,
+        }),
+        400,
+        'unsupported_grant_type',
+      );
     }
   });
 });
@@ -187,11 +265,20 @@ describe('refresh_token grant', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const first = await buildToken(db.knex, { client_id: client.id });
-    const refresh = (refresh_token: string) => exchange(app, { grant_type: 'refresh_token', refresh_token, client_id: client.client_id, client_secret: client.secret });
+    const refresh = (refresh_token: string) =>
+      exchange(app, {
+        grant_type: 'refresh_token',
+        refresh_token,
+        client_id: client.client_id,
+        client_secret: client.secret,
+      });
 
     const second = (await refresh(first.refresh_token).expect(200)).body;
     expect(second.refresh_token).not.toBe(first.refresh_token);
-    const secondRow = await db.knex('oauth_tokens').where({ access_token_hash: hashToken(second.access_token) }).first();
+    const secondRow = await db
+      .knex('oauth_tokens')
+      .where({ access_token_hash: hashToken(second.access_token) })
+      .first();
     expect(secondRow.family_id).toBe(first.family_id);
 
     expectOAuthError(await refresh(first.refresh_token), 400, 'invalid_grant'); // reuse
@@ -205,10 +292,22 @@ describe('refresh_token grant', () => {
     const app = testApp(db.db);
     const mobile = await buildClient(db.knex, { client_type: 'public' });
     const token = await buildToken(db.knex, { client_id: mobile.id });
-    await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: mobile.client_id }).expect(200);
+    await exchange(app, {
+      grant_type: 'refresh_token',
+      refresh_token: token.refresh_token,
+      client_id: mobile.client_id,
+    }).expect(200);
     const server = await buildClient(db.knex);
     const other = await buildToken(db.knex, { client_id: server.id });
-    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: other.refresh_token, client_id: server.client_id }), 401, 'invalid_client');
+    expectOAuthError(
+      await exchange(app, {
+        grant_type: 'refresh_token',
+        refresh_token: other.refresh_token,
+        client_id: server.client_id,
+      }),
+      401,
+      'invalid_client',
+    );
   });
 
   it("rejects another client's refresh token, and a wider scope", async () => {
@@ -216,17 +315,48 @@ describe('refresh_token grant', () => {
     const client = await buildClient(db.knex);
     const token = await buildToken(db.knex, { client_id: client.id, scope: ['read'] });
     const other = await buildClient(db.knex);
-    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: other.client_id, client_secret: other.secret }), 400, 'invalid_grant');
-    expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client.client_id, client_secret: client.secret, scope: 'read write' }), 400, 'invalid_scope');
+    expectOAuthError(
+      await exchange(app, {
+        grant_type: 'refresh_token',
+        refresh_token: token.refresh_token,
+        client_id: other.client_id,
+        client_secret: other.secret,
+      }),
+      400,
+      'invalid_grant',
+    );
+    expectOAuthError(
+      await exchange(app, {
+        grant_type: 'refresh_token',
+        refresh_token: token.refresh_token,
+        client_id: client.client_id,
+        client_secret: client.secret,
+        scope: 'read write',
+      }),
+      400,
+      'invalid_scope',
+    );
   });
 
   it('rejects a revoked or expired refresh token', async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const revoked = await buildToken(db.knex, { client_id: client.id, revoked_at: new Date() });
-    const expired = await buildToken(db.knex, { client_id: client.id, refresh_token_expires_at: new Date(Date.now() - 1000) });
+    const expired = await buildToken(db.knex, {
+      client_id: client.id,
+      refresh_token_expires_at: new Date(Date.now() - 1000),
+    });
     for (const token of [revoked, expired]) {
-      expectOAuthError(await exchange(app, { grant_type: 'refresh_token', refresh_token: token.refresh_token, client_id: client.client_id, client_secret: client.secret }), 400, 'invalid_grant');
+      expectOAuthError(
+        await exchange(app, {
+          grant_type: 'refresh_token',
+          refresh_token: token.refresh_token,
+          client_id: client.client_id,
+          client_secret: client.secret,
+        }),
+        400,
+        'invalid_grant',
+      );
     }
   });
 });

@@ -46,14 +46,17 @@ export function boundaryViolations(file: string, source: string): string[] {
   for (const match of source.matchAll(TABLE_CALL)) {
     const where = `${file}: ${match[0]}`;
     if (!isDataFile(name)) problems.push(`${where}: table access outside a data file`);
-    else if (!WRITE.test(statementAt(source, match.index))) problems.push(`${where}: a read that bypasses the visibility scopes`);
-    else if (!/Authorized<|actor: Actor/.test(enclosingSignature(source, match.index))) problems.push(`${where}: a write without an authorized record or actor`);
+    else if (!WRITE.test(statementAt(source, match.index)))
+      problems.push(`${where}: a read that bypasses the visibility scopes`);
+    else if (!/Authorized<|actor: Actor/.test(enclosingSignature(source, match.index)))
+      problems.push(`${where}: a write without an authorized record or actor`);
   }
   for (const match of source.matchAll(RAW_CALL)) {
     const sql = (match[1] ?? match[2] ?? '').trim();
     const where = `${file}: raw SQL "${sql.slice(0, 40)}…"`;
     if (!isDataFile(name)) problems.push(`${where}: SQL outside a data file`);
-    else if (/\bfrom\b/i.test(sql) && !/^(insert|update|delete)\b/i.test(sql) && !CORRELATED.test(sql)) problems.push(`${where}: a read that bypasses the visibility scopes`);
+    else if (/\bfrom\b/i.test(sql) && !/^(insert|update|delete)\b/i.test(sql) && !CORRELATED.test(sql))
+      problems.push(`${where}: a read that bypasses the visibility scopes`);
   }
   for (const match of source.matchAll(BUILDER_ESCAPES)) {
     if (match[1] === 'whereRaw' || match[1] === 'joinRaw') continue; // conditions on an existing scope
@@ -72,20 +75,26 @@ const DATA_HOMES: Record<string, string[]> = {
 
 // Any query: a table call (`knex(…)`, `trx(…)`, `db(…)`, `this.knex(…)`), raw SQL, or a builder
 // started from the connection. (`knex.transaction(…)` is not one: it runs named data functions.)
-const QUERY = /\b(?:knex|trx|db)\s*(?:<[^>]*>)?\(|\.raw\(|\b(?:knex|trx|db)\.(?:select|from|table|into|insert|update|del|delete|with|queryBuilder)\(/g;
+const QUERY =
+  /\b(?:knex|trx|db)\s*(?:<[^>]*>)?\(|\.raw\(|\b(?:knex|trx|db)\.(?:select|from|table|into|insert|update|del|delete|with|queryBuilder)\(/g;
 
 /** `file` relative to src (`web/developer-pages.ts`): a query in a file that is not a data home. */
 export function dataHomeViolations(file: string, source: string): string[] {
   const [folder, ...rest] = file.split(/[\\/]/);
   if (DATA_HOMES[folder!]?.includes(rest.join('/'))) return [];
-  return [...source.matchAll(QUERY)].map((match) => `${file}: ${match[0]}…: a query outside the data homes of src/${folder} (${DATA_HOMES[folder!]?.join(', ')})`);
+  return [...source.matchAll(QUERY)].map(
+    (match) =>
+      `${file}: ${match[0]}…: a query outside the data homes of src/${folder} (${DATA_HOMES[folder!]?.join(', ')})`,
+  );
 }
 
 describe('the data homes of src/oauth, src/web and src/users', () => {
   it('hold every query of those folders', () => {
     const files = Object.keys(DATA_HOMES).flatMap((folder) => sourceFiles(path.join(SRC, folder)));
     expect(files.length).toBeGreaterThan(15);
-    const problems = files.flatMap((file) => dataHomeViolations(path.relative(SRC, file), fs.readFileSync(file, 'utf8')));
+    const problems = files.flatMap((file) =>
+      dataHomeViolations(path.relative(SRC, file), fs.readFileSync(file, 'utf8')),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -96,16 +105,23 @@ describe('the data homes of src/oauth, src/web and src/users', () => {
   });
 
   it('catches a page handler or protocol file that queries, and lets the data homes and transactions be', () => {
-    expect(dataHomeViolations('web/developer-pages.ts', "const clients = await knex('oauth_clients').where({ owner_id: id });")).toEqual([
-      expect.stringContaining('a query outside the data homes of src/web'),
-    ]);
+    expect(
+      dataHomeViolations(
+        'web/developer-pages.ts',
+        "const clients = await knex('oauth_clients').where({ owner_id: id });",
+      ),
+    ).toEqual([expect.stringContaining('a query outside the data homes of src/web')]);
     expect(dataHomeViolations('web/account-pages.ts', 'await trx<ClientRow>(table).del();')).toHaveLength(1);
-    expect(dataHomeViolations('oauth/authorize.ts', "const row = await this.knex('oauth_clients').first();")).toHaveLength(1);
+    expect(
+      dataHomeViolations('oauth/authorize.ts', "const row = await this.knex('oauth_clients').first();"),
+    ).toHaveLength(1);
     expect(dataHomeViolations('oauth/token.ts', 'await knex.raw(`select 1`);')).toHaveLength(1);
     expect(dataHomeViolations('oauth/token.ts', "await req.db.select('*').from('oauth_tokens');")).toHaveLength(1);
     expect(dataHomeViolations('oauth/clients.ts', "return knex('oauth_clients').where({ owner_id: id });")).toEqual([]);
     expect(dataHomeViolations('web/session-store.ts', "this.knex('sessions').where({ sid }).del();")).toEqual([]);
-    expect(dataHomeViolations('web/join-page.ts', 'await knex.transaction((trx) => joinWithCode(trx, actor, code));')).toEqual([]);
+    expect(
+      dataHomeViolations('web/join-page.ts', 'await knex.transaction((trx) => joinWithCode(trx, actor, code));'),
+    ).toEqual([]);
     expect(dataHomeViolations('oauth/protocol.ts', "Buffer.from(value, 'base64');")).toEqual([]);
   });
 });
@@ -114,22 +130,40 @@ describe('the policy boundary of src/api', () => {
   it('holds for every file', () => {
     const files = sourceFiles(API_DIR);
     expect(files.length).toBeGreaterThan(10);
-    const problems = files.flatMap((file) => boundaryViolations(path.relative(API_DIR, file), fs.readFileSync(file, 'utf8')));
+    const problems = files.flatMap((file) =>
+      boundaryViolations(path.relative(API_DIR, file), fs.readFileSync(file, 'utf8')),
+    );
     expect(problems).toEqual([]);
   });
 
   it('catches a route that reads a table, a data file that reads around the scopes, an unauthorized write, and raw reads', () => {
     expect(boundaryViolations('x/routes.ts', "await knex('tickets').where({ id }).first();")).toHaveLength(1);
-    expect(boundaryViolations('x/queries.ts', "export async function f(db: Knex, id: string) { return db('tickets').where({ id }).first(); }")).toEqual([
-      expect.stringContaining('bypasses the visibility scopes'),
-    ]);
-    expect(boundaryViolations('x/queries.ts', "export async function f(db: Knex, id: string) { await db('tickets').where({ id }).delete(); }")).toEqual([
-      expect.stringContaining('without an authorized record'),
-    ]);
-    expect(boundaryViolations('x/queries.ts', 'function f(db) { return db.raw(`select * from tickets where id = ?`, [id]); }')).toHaveLength(1);
-    expect(boundaryViolations('x/queries.ts', "function f(db) { return db.select('*').from('tickets'); }")).toHaveLength(1);
     expect(
-      boundaryViolations('x/queries.ts', "export async function f(db: Knex, t: Authorized<TicketRow>) { await db('tickets').where({ id: t.id }).delete(); }"),
+      boundaryViolations(
+        'x/queries.ts',
+        "export async function f(db: Knex, id: string) { return db('tickets').where({ id }).first(); }",
+      ),
+    ).toEqual([expect.stringContaining('bypasses the visibility scopes')]);
+    expect(
+      boundaryViolations(
+        'x/queries.ts',
+        "export async function f(db: Knex, id: string) { await db('tickets').where({ id }).delete(); }",
+      ),
+    ).toEqual([expect.stringContaining('without an authorized record')]);
+    expect(
+      boundaryViolations(
+        'x/queries.ts',
+        'function f(db) { return db.raw(`select * from tickets where id = ?`, [id]); }',
+      ),
+    ).toHaveLength(1);
+    expect(
+      boundaryViolations('x/queries.ts', "function f(db) { return db.select('*').from('tickets'); }"),
+    ).toHaveLength(1);
+    expect(
+      boundaryViolations(
+        'x/queries.ts',
+        "export async function f(db: Knex, t: Authorized<TicketRow>) { await db('tickets').where({ id: t.id }).delete(); }",
+      ),
     ).toEqual([]);
   });
 });

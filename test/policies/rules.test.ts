@@ -45,7 +45,15 @@ describe('predicates', () => {
   it('isUuid', () => {
     expect(isUuid('4f1c7c3e-5b7a-4a53-9d55-7c1f1e0c2a9b')).toBe(true);
     expect(isUuid('4F1C7C3E-5B7A-4A53-9D55-7C1F1E0C2A9B')).toBe(true);
-    for (const bad of ['', 'me', '4f1c7c3e5b7a4a539d557c1f1e0c2a9b', '4f1c7c3e-5b7a-4a53-9d55-7c1f1e0c2a9bx', undefined, 7]) expect(isUuid(bad)).toBe(false);
+    for (const bad of [
+      '',
+      'me',
+      '4f1c7c3e5b7a4a539d557c1f1e0c2a9b',
+      '4f1c7c3e-5b7a-4a53-9d55-7c1f1e0c2a9bx',
+      undefined,
+      7,
+    ])
+      expect(isUuid(bad)).toBe(false);
   });
 });
 
@@ -57,7 +65,9 @@ describe('rules', () => {
 
   it('mayManageEvents: admins only', () => {
     expect(mayManageEvents({ role: 'admin' })).toEqual(allow);
-    expect(mayManageEvents({ role: 'member' })).toEqual(deny('Only an admin of this group may add or change its events.'));
+    expect(mayManageEvents({ role: 'member' })).toEqual(
+      deny('Only an admin of this group may add or change its events.'),
+    );
   });
 
   it('mayAdministerGroup: admins only', () => {
@@ -69,7 +79,9 @@ describe('rules', () => {
     expect(mayRemoveMember(me, { role: 'admin' }, 'you')).toEqual(allow);
     expect(mayRemoveMember(me, { role: 'admin' }, 'me')).toEqual(allow);
     expect(mayRemoveMember(me, { role: 'member' }, 'me')).toEqual(allow); // leaving
-    expect(mayRemoveMember(me, { role: 'member' }, 'you')).toEqual(deny('Only an admin may remove another member; you may leave.'));
+    expect(mayRemoveMember(me, { role: 'member' }, 'you')).toEqual(
+      deny('Only an admin may remove another member; you may leave.'),
+    );
   });
 
   it('isLastAdmin: an admin with no other admin beside them', () => {
@@ -94,12 +106,25 @@ describe('rules', () => {
   });
 
   it('mayUpdateTicket: the place only by the owner, the rest by owner or assignee', () => {
-    const seated = (owner: string, assignee: string | null) => ({ ...ticket(owner, assignee), section: '326', row: 'K', seat: '9' });
+    const seated = (owner: string, assignee: string | null) => ({
+      ...ticket(owner, assignee),
+      section: '326',
+      row: 'K',
+      seat: '9',
+    });
     expect(mayUpdateTicket(me, seated('me', 'you'), { seat: '10', cost: '1.00' }).allowed).toBe(true);
-    expect(mayUpdateTicket(me, seated('you', 'me'), { cost: '1.00', note: 'x', assignee_id: null, alias_id: null }).allowed).toBe(true);
-    expect(mayUpdateTicket(me, seated('you', 'me'), { note: 'x', section: '1', row: 'A' })).toEqual(deny('Only the owner of this ticket may change section, row.'));
-    expect(mayUpdateTicket(me, seated('you', 'me'), { section: '326', row: 'K', seat: '9', note: 'x' }).allowed).toBe(true); // sent back unchanged
-    expect(mayUpdateTicket(me, seated('you', 'them'), { note: 'x' })).toEqual(deny('Only the owner or the assignee of this ticket may change it.'));
+    expect(
+      mayUpdateTicket(me, seated('you', 'me'), { cost: '1.00', note: 'x', assignee_id: null, alias_id: null }).allowed,
+    ).toBe(true);
+    expect(mayUpdateTicket(me, seated('you', 'me'), { note: 'x', section: '1', row: 'A' })).toEqual(
+      deny('Only the owner of this ticket may change section, row.'),
+    );
+    expect(mayUpdateTicket(me, seated('you', 'me'), { section: '326', row: 'K', seat: '9', note: 'x' }).allowed).toBe(
+      true,
+    ); // sent back unchanged
+    expect(mayUpdateTicket(me, seated('you', 'them'), { note: 'x' })).toEqual(
+      deny('Only the owner or the assignee of this ticket may change it.'),
+    );
   });
 
   it('mayRequestTicket: anyone who can see it but its owner', () => {

@@ -21,11 +21,14 @@ async function rowLifetimes(): Promise<number[]> {
 }
 
 function sessionCookie(res: request.Response): string | undefined {
-  return ([res.headers['set-cookie']].flat() as Array<string | undefined>).find((cookie) => cookie?.startsWith(`${SESSION_COOKIE}=`));
+  return ([res.headers['set-cookie']].flat() as Array<string | undefined>).find((cookie) =>
+    cookie?.startsWith(`${SESSION_COOKIE}=`),
+  );
 }
 
 /** ms until the cookie's Expires (express-session writes no Max-Age); NaN without one. */
-const cookieLifetime = (cookie: string | undefined) => Date.parse(/Expires=([^;]+)/i.exec(cookie ?? '')?.[1] ?? '') - Date.now();
+const cookieLifetime = (cookie: string | undefined) =>
+  Date.parse(/Expires=([^;]+)/i.exec(cookie ?? '')?.[1] ?? '') - Date.now();
 
 describe('anonymous page views', () => {
   it('GET /login writes at most one session row, and it expires within the hour', async () => {

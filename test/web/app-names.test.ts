@@ -7,7 +7,15 @@ import { useTestDatabase } from '../helpers/db';
 import { buildClient, buildUser } from '../factories';
 
 const db = useTestDatabase();
-const POSING = ['SeatShare', 'Seat Share', 'S3atShare', 'ＳｅａｔＳｈａｒｅ', 'seat-share official', 'Sеаtѕhаrе' /* Cyrillic е, а, ѕ */, 'Séat$hare'];
+const POSING = [
+  'SeatShare',
+  'Seat Share',
+  'S3atShare',
+  'ＳｅａｔＳｈａｒｅ',
+  'seat-share official',
+  'Sеаtѕhаrе' /* Cyrillic е, а, ѕ */,
+  'Séat$hare',
+];
 
 async function signedIn() {
   const user = await buildUser(db.knex);
@@ -28,12 +36,20 @@ describe('names that pose as SeatShare', () => {
   it('refuses to register them with a form error, and registers "Ticket Buddy"', async () => {
     const { user, b } = await signedIn();
     for (const name of POSING.slice(0, 4)) {
-      const res = await b.submit('/developer/applications/new', '/developer/applications', { name, redirect_uris: 'https://app.example/cb', client_type: 'public' });
+      const res = await b.submit('/developer/applications/new', '/developer/applications', {
+        name,
+        redirect_uris: 'https://app.example/cb',
+        client_type: 'public',
+      });
       expect(res.status).toBe(400);
       expect(res.text).toContain('must not pose as SeatShare');
     }
     expect(await db.knex('oauth_clients').first()).toBeUndefined();
-    const ok = await b.submit('/developer/applications/new', '/developer/applications', { name: 'Ticket Buddy', redirect_uris: 'https://app.example/cb', client_type: 'public' });
+    const ok = await b.submit('/developer/applications/new', '/developer/applications', {
+      name: 'Ticket Buddy',
+      redirect_uris: 'https://app.example/cb',
+      client_type: 'public',
+    });
     expect(ok.status).toBe(200);
     expect(await db.knex('oauth_clients').where({ owner_id: user.id }).first()).toMatchObject({ name: 'Ticket Buddy' });
   });

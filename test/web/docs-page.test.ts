@@ -14,7 +14,10 @@ it('serves the page, its own initializer and the package files it needs, from th
     expect(source.startsWith('/')).toBe(true);
     await request(app).get(source).expect(200);
   }
-  const init = await request(app).get('/docs/init.js').expect(200).expect('Content-Type', /javascript/);
+  const init = await request(app)
+    .get('/docs/init.js')
+    .expect(200)
+    .expect('Content-Type', /javascript/);
   expect(init.text).toContain("url: '/api/v1/openapi.json'");
   expect(init.text).toContain('usePkceWithAuthorizationCodeGrant: true');
   await request(app).get('/docs/oauth2-redirect.html').expect(200);

@@ -17,7 +17,8 @@ async function setting() {
   return { group, invitation, guest, b };
 }
 
-const memberships = async (userId: string) => Number((await db.knex('memberships').where({ user_id: userId }).count({ n: '*' }).first())?.n);
+const memberships = async (userId: string) =>
+  Number((await db.knex('memberships').where({ user_id: userId }).count({ n: '*' }).first())?.n);
 
 it('sends a signed-out visitor to log in, and back to the same link', async () => {
   const res = await request(testApp(db.db)).get('/join?code=ssi_abc').expect(303);
@@ -32,12 +33,25 @@ it('shows the code in a form, and joins only when the form is sent', async () =>
   expect(page.text).toContain(`value="${invitation.code}"`);
   expect(await memberships(guest.id)).toBe(0);
 
-  const joined = await b.agent.post('/join').type('form').send({ _csrf: csrfFrom(page.text), code: invitation.code }).expect(200);
+  const joined = await b.agent
+    .post('/join')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), code: invitation.code })
+    .expect(200);
   expect(joined.text).toContain('You are now a member of <strong>Section 326</strong>');
-  expect(await db.knex('memberships').where({ user_id: guest.id }).first('group_id', 'role')).toEqual({ group_id: group.id, role: 'member' });
-  expect((await db.knex('invitations').where({ id: invitation.id }).first('accepted_by_id')).accepted_by_id).toBe(guest.id);
+  expect(await db.knex('memberships').where({ user_id: guest.id }).first('group_id', 'role')).toEqual({
+    group_id: group.id,
+    role: 'member',
+  });
+  expect((await db.knex('invitations').where({ id: invitation.id }).first('accepted_by_id')).accepted_by_id).toBe(
+    guest.id,
+  );
 
-  const again = await b.agent.post('/join').type('form').send({ _csrf: csrfFrom(page.text), code: group.invitation_code }).expect(409);
+  const again = await b.agent
+    .post('/join')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), code: group.invitation_code })
+    .expect(409);
   expect(again.text).toContain('already a member');
 });
 

@@ -12,7 +12,12 @@ const db = useTestDatabase();
 describe('sign-up', () => {
   it('creates an account with an argon2id hash and signs the user in', async () => {
     const b = browser(testApp(db.db));
-    const res = await b.submit('/signup', '/signup', { email: 'New@Example.com', password: 'a long password', first_name: 'New', last_name: 'User' });
+    const res = await b.submit('/signup', '/signup', {
+      email: 'New@Example.com',
+      password: 'a long password',
+      first_name: 'New',
+      last_name: 'User',
+    });
     expect(res.status).toBe(303);
     const user = await db.knex('users').whereRaw('lower(email) = ?', ['new@example.com']).first();
     expect(await verifyPassword(user.password_hash, 'a long password')).toBe(true);
@@ -23,7 +28,12 @@ describe('sign-up', () => {
   it('shows field errors and keeps what was typed (but not the password)', async () => {
     await buildUser(db.knex, { email: 'taken@example.com' });
     const b = browser(testApp(db.db));
-    const res = await b.submit('/signup', '/signup', { email: 'TAKEN@example.com', password: 'short', first_name: '', last_name: 'Lee' });
+    const res = await b.submit('/signup', '/signup', {
+      email: 'TAKEN@example.com',
+      password: 'short',
+      first_name: '',
+      last_name: 'Lee',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toContain('is invalid or already taken');
     expect(res.text).toContain('must be at least 8 characters');
@@ -55,7 +65,15 @@ describe('login and logout', () => {
 
   describe('in production', () => {
     const production = () =>
-      testApp(db.db, { config: testConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent', TRUST_PROXY: 'loopback', BASE_URL: 'https://seats.example.com' }) });
+      testApp(db.db, {
+        config: testConfig({
+          NODE_ENV: 'production',
+          SESSION_SECRET: 's'.repeat(40),
+          LOG_LEVEL: 'silent',
+          TRUST_PROXY: 'loopback',
+          BASE_URL: 'https://seats.example.com',
+        }),
+      });
 
     it('sets Secure cookies and HSTS behind a trusted TLS proxy', async () => {
       const page = await request(production()).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
@@ -76,7 +94,10 @@ describe('login and logout', () => {
   it('gives one generic message for a wrong password and for an unknown email', async () => {
     await buildUser(db.knex, { email: 'ann@example.com' });
     const b = browser(testApp(db.db));
-    for (const [email, password] of [['ann@example.com', 'wrong'], ['nobody@example.com', FACTORY_PASSWORD]]) {
+    for (const [email, password] of [
+      ['ann@example.com', 'wrong'],
+      ['nobody@example.com', FACTORY_PASSWORD],
+    ]) {
       const res = await b.login(email!, password);
       expect(res.status).toBe(401);
       expect(res.text).toContain('Email or password is incorrect.');
@@ -87,17 +108,27 @@ describe('login and logout', () => {
     const user = await buildUser(db.knex);
     const b = browser(testApp(db.db));
     await b.agent.get('/login');
-    const res = await b.agent.post('/login').type('form').send({ email: user.email, password: FACTORY_PASSWORD }).expect(403);
+    const res = await b.agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: FACTORY_PASSWORD })
+      .expect(403);
     expect(res.text).toContain('This form has expired');
   });
 
-  it.each(['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)'])('never redirects off-site after login (return_to=%s)', async (returnTo) => {
-    const user = await buildUser(db.knex);
-    const b = browser(testApp(db.db));
-    const page = await b.agent.get('/login');
-    const res = await b.agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: FACTORY_PASSWORD, return_to: returnTo });
-    expect(res.headers.location).toBe('/account/authorizations');
-  });
+  it.each(['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)'])(
+    'never redirects off-site after login (return_to=%s)',
+    async (returnTo) => {
+      const user = await buildUser(db.knex);
+      const b = browser(testApp(db.db));
+      const page = await b.agent.get('/login');
+      const res = await b.agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), email: user.email, password: FACTORY_PASSWORD, return_to: returnTo });
+      expect(res.headers.location).toBe('/account/authorizations');
+    },
+  );
 
   it('logs out on POST (with CSRF) and ends the session', async () => {
     const user = await buildUser(db.knex);
@@ -129,7 +160,12 @@ describe('/developer/applications', () => {
     const secret = /id="client-secret">([^<]+)</.exec(res.text)?.[1];
     const clientId = /id="client-id">([^<]+)</.exec(res.text)?.[1];
     const row = await db.knex('oauth_clients').where({ client_id: clientId }).first();
-    expect(row).toMatchObject({ owner_id: user.id, name: 'Seat Planner', client_type: 'confidential', redirect_uris: ['https://planner.example.com/cb', 'http://127.0.0.1:8080/cb'] });
+    expect(row).toMatchObject({
+      owner_id: user.id,
+      name: 'Seat Planner',
+      client_type: 'confidential',
+      redirect_uris: ['https://planner.example.com/cb', 'http://127.0.0.1:8080/cb'],
+    });
     expect(row.secret_hash).toBe(hashToken(secret!));
     const list = await b.agent.get('/developer/applications').expect(200);
     expect(list.text).toContain('Seat Planner');
@@ -140,16 +176,27 @@ describe('/developer/applications', () => {
     const user = await buildUser(db.knex);
     const b = browser(testApp(db.db));
     await b.login(user.email);
-    const res = await b.submit('/developer/applications/new', '/developer/applications', { name: 'Mobile', redirect_uris: 'com.example.app:/cb', client_type: 'public' });
+    const res = await b.submit('/developer/applications/new', '/developer/applications', {
+      name: 'Mobile',
+      redirect_uris: 'com.example.app:/cb',
+      client_type: 'public',
+    });
     expect(res.text).toContain('must use PKCE');
-    expect(await db.knex('oauth_clients').where({ owner_id: user.id }).first()).toMatchObject({ client_type: 'public', secret_hash: null });
+    expect(await db.knex('oauth_clients').where({ owner_id: user.id }).first()).toMatchObject({
+      client_type: 'public',
+      secret_hash: null,
+    });
   });
 
   it('refuses invalid redirect URIs with the line named', async () => {
     const user = await buildUser(db.knex);
     const b = browser(testApp(db.db));
     await b.login(user.email);
-    const res = await b.submit('/developer/applications/new', '/developer/applications', { name: 'X', redirect_uris: 'https://ok.example/cb\nhttp://evil.example/cb', client_type: 'confidential' });
+    const res = await b.submit('/developer/applications/new', '/developer/applications', {
+      name: 'X',
+      redirect_uris: 'https://ok.example/cb\nhttp://evil.example/cb',
+      client_type: 'confidential',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toContain('line 2: must use https');
     expect(await db.knex('oauth_clients').count({ n: '*' }).first()).toEqual({ n: 0 });
@@ -161,8 +208,13 @@ describe('/developer/applications', () => {
     const b = browser(testApp(db.db));
     await b.login(owner.email);
     const path = `/developer/applications/${client.id}`;
-    await b.submit(path, path, { name: 'Renamed', redirect_uris: 'https://new.example/cb' }).then((r) => expect(r.status).toBe(303));
-    expect(await db.knex('oauth_clients').where({ id: client.id }).first()).toMatchObject({ name: 'Renamed', redirect_uris: ['https://new.example/cb'] });
+    await b
+      .submit(path, path, { name: 'Renamed', redirect_uris: 'https://new.example/cb' })
+      .then((r) => expect(r.status).toBe(303));
+    expect(await db.knex('oauth_clients').where({ id: client.id }).first()).toMatchObject({
+      name: 'Renamed',
+      redirect_uris: ['https://new.example/cb'],
+    });
 
     const rotated = await b.submit(path, `${path}/rotate-secret`, {});
     const secret = /id="client-secret">([^<]+)</.exec(rotated.text)?.[1];
@@ -189,7 +241,9 @@ describe('/account/authorizations', () => {
     await b.login(user.email);
     const page = await b.agent.get('/account/authorizations').expect(200);
     expect(page.text).toContain('Seat Planner');
-    await b.submit('/account/authorizations', `/account/authorizations/${client.client_id}/revoke`, {}).then((r) => expect(r.status).toBe(303));
+    await b
+      .submit('/account/authorizations', `/account/authorizations/${client.client_id}/revoke`, {})
+      .then((r) => expect(r.status).toBe(303));
     expect(await db.knex('oauth_consents').where({ user_id: user.id }).first()).toBeUndefined();
     expect((await db.knex('oauth_tokens').where({ id: mine.id }).first()).revoked_at).not.toBeNull();
     expect((await db.knex('oauth_tokens').where({ id: someoneElses.id }).first()).revoked_at).toBeNull();

@@ -12,7 +12,10 @@ export const errorView = z.strictObject({
   error: z.string().meta({ description: 'The HTTP reason phrase of `code`.' }),
   error_detail: z.string().meta({ description: 'What happened, in words.' }),
   code: z.number().int(),
-  fields: z.record(z.string(), z.array(z.string())).optional().meta({ description: 'Validation errors (400): messages by field name.' }),
+  fields: z
+    .record(z.string(), z.array(z.string()))
+    .optional()
+    .meta({ description: 'Validation errors (400): messages by field name.' }),
 });
 
 const TAKES_BODY: Method[] = ['post', 'put', 'patch'];
@@ -48,7 +51,10 @@ function tagOf(path: string): string {
 }
 
 function operationId(method: Method, path: string): string {
-  const words = path.replace(/^\/v1\//, '/').split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const words = path
+    .replace(/^\/v1\//, '/')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
   return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
 }
 
@@ -59,14 +65,27 @@ function queryParameters(schema: z.ZodType | undefined): JsonSchema[] {
   const required = (object.required ?? []) as string[];
   return Object.entries(properties).map(([name, property]) => {
     const { description, ...propertySchema } = property;
-    return { name, in: 'query', required: required.includes(name), ...(description ? { description } : {}), schema: propertySchema };
+    return {
+      name,
+      in: 'query',
+      required: required.includes(name),
+      ...(description ? { description } : {}),
+      schema: propertySchema,
+    };
   });
 }
 
 function successResponse(response: ResponseDoc): JsonSchema {
   const headers = {
     ...(response.paginated ? PAGE_HEADERS : {}),
-    ...(response.location ? { Location: { description: typeof response.location === 'string' ? response.location : 'The URL of the new record.', schema: { type: 'string', format: 'uri' } } } : {}),
+    ...(response.location
+      ? {
+          Location: {
+            description: typeof response.location === 'string' ? response.location : 'The URL of the new record.',
+            schema: { type: 'string', format: 'uri' },
+          },
+        }
+      : {}),
   };
   return {
     description: response.description,
@@ -86,18 +105,26 @@ function errorResponse(status: number, description: string): JsonSchema {
     : status === 429 || status === 503
       ? { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } }
       : undefined;
-  return { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: componentRef('Error') } } };
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/json': { schema: componentRef('Error') } },
+  };
 }
 
 /** A missing body reads as `{}`: it may be left out exactly when `{}` is a valid body. */
 function requestBody(body: z.ZodType): JsonSchema {
-  return { required: !body.safeParse({}).success, content: { 'application/json': { schema: jsonSchemaOf(body, 'input') } } };
+  return {
+    required: !body.safeParse({}).success,
+    content: { 'application/json': { schema: jsonSchemaOf(body, 'input') } },
+  };
 }
 
 function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
   const { params } = openApiPath(path);
   const errors = new Map<number, string>();
-  const add = (status: number, description: string) => errors.set(status, errors.has(status) ? `${errors.get(status)} Or: ${description}` : description);
+  const add = (status: number, description: string) =>
+    errors.set(status, errors.has(status) ? `${errors.get(status)} Or: ${description}` : description);
   add(400, COMMON_ERRORS[400]);
   if (!doc.public) add(401, COMMON_ERRORS[401]);
   if (!doc.public) add(403, COMMON_ERRORS[403]);
@@ -117,7 +144,8 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
 
   const responses: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(doc.responses)) responses[status] = successResponse(response);
-  for (const [status, description] of [...errors].sort(([a], [b]) => a - b)) responses[String(status)] = errorResponse(status, description);
+  for (const [status, description] of [...errors].sort(([a], [b]) => a - b))
+    responses[String(status)] = errorResponse(status, description);
 
   const scope = method === 'get' ? 'read' : 'write';
   return {
@@ -181,7 +209,10 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Con
               authorizationUrl: `${baseUrl}/oauth/authorize`,
               tokenUrl: `${baseUrl}/oauth/token`,
               refreshUrl: `${baseUrl}/oauth/token`,
-              scopes: { read: 'Read your groups, events, tickets and people.', write: 'Create, change and delete on your behalf.' },
+              scopes: {
+                read: 'Read your groups, events, tickets and people.',
+                write: 'Create, change and delete on your behalf.',
+              },
             },
           },
         },

@@ -15,7 +15,9 @@ export function openApiRoutes(config: Config, apiRoutes: () => RegisteredRoute[]
       {
         summary: 'This OpenAPI 3.1 document',
         public: true,
-        responses: { 200: { description: 'The OpenAPI document of the API.', body: z.record(z.string(), z.unknown()) } },
+        responses: {
+          200: { description: 'The OpenAPI document of the API.', body: z.record(z.string(), z.unknown()) },
+        },
       },
       (_req, res) => {
         document ??= buildOpenApiDocument(apiRoutes(), config);

@@ -8,10 +8,9 @@ const NUL = 'must not contain NUL characters';
 /** Trimmed text of `min`–`max` characters. */
 export function text(min: number, max: number) {
   const trimmed = z.string().refine(withoutNul, NUL).trim();
-  return (min > 0 ? trimmed.min(min, min === 1 ? 'must not be blank' : `must be at least ${min} characters`) : trimmed).max(
-    max,
-    `must be at most ${max} characters`,
-  );
+  return (
+    min > 0 ? trimmed.min(min, min === 1 ? 'must not be blank' : `must be at least ${min} characters`) : trimmed
+  ).max(max, `must be at most ${max} characters`);
 }
 
 export const personName = text(1, 100); // first, last, alias and group names
@@ -21,7 +20,10 @@ export const freeText = text(0, 5000); // bio, description, note
 export const money = z
   .union([z.string().trim(), z.number()], { error: 'must be a decimal amount such as "32.00"' })
   .transform((value) => (typeof value === 'number' ? String(value) : value))
-  .refine((value) => /^\d{1,8}(\.\d{1,2})?$/.test(value), 'must be an amount from 0 to 99999999.99 with at most two decimals')
+  .refine(
+    (value) => /^\d{1,8}(\.\d{1,2})?$/.test(value),
+    'must be an amount from 0 to 99999999.99 with at most two decimals',
+  )
   .transform((value) => Number(value).toFixed(2));
 
 /** A reference to another record by id, checked against the database by the route (400 if unusable). */
@@ -39,10 +41,15 @@ export function code(max: number, error: string) {
 export const dateTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as "2027-03-01T19:30:00Z"' })
   .transform((value) => new Date(value))
-  .refine((date) => date.getUTCFullYear() >= 1900 && date.getUTCFullYear() <= 9999, 'must be between the years 1900 and 9999');
+  .refine(
+    (date) => date.getUTCFullYear() >= 1900 && date.getUTCFullYear() <= 9999,
+    'must be between the years 1900 and 9999',
+  );
 
 /** A boolean query parameter. */
-export const queryBoolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+export const queryBoolean = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .transform((value) => value === 'true');
 
 /** IANA time zone names, as the runtime knows them ("Europe/Vienna", "UTC"). */
 export const timeZone = z.string().refine((zone) => {

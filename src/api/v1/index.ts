@@ -13,6 +13,7 @@ import { userRoutes } from './users/routes';
 
 export function apiV1Routes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const v1 = Router();
-  for (const routes of [userRoutes, aliasRoutes, groupRoutes, membershipRoutes, eventRoutes, ticketRoutes]) mount(v1, '', routes(knex, config, guards));
+  for (const routes of [userRoutes, aliasRoutes, groupRoutes, membershipRoutes, eventRoutes, ticketRoutes])
+    mount(v1, '', routes(knex, config, guards));
   return v1;
 }

@@ -50,14 +50,20 @@ export function listEvents(db: Knex, actor: Actor, { show, groupId, ordering }: 
 }
 
 /** One event you can see; `lock` takes its row lock (deleting: no ticket slips in meanwhile). */
-export async function findEvent(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<EventRow | undefined> {
+export async function findEvent(
+  db: Knex,
+  actor: Actor,
+  id: string,
+  { lock = false } = {},
+): Promise<EventRow | undefined> {
   if (!isUuid(id)) return undefined;
   const query = visibleEvents(db, actor).where('e.id', id).first(eventColumns(db, actor));
   if (lock) query.forUpdate('e');
   return query;
 }
 
-type EventFields = Pick<EventRow, 'name' | 'start_time'> & Partial<Pick<EventRow, 'description' | 'date_tba' | 'time_tba'>>;
+type EventFields = Pick<EventRow, 'name' | 'start_time'> &
+  Partial<Pick<EventRow, 'description' | 'date_tba' | 'time_tba'>>;
 
 /** A new event in a group the actor administers; returns its id. */
 export async function createEvent(db: Knex, group: Authorized<GroupRow>, fields: EventFields): Promise<string> {
@@ -75,7 +81,11 @@ export async function updateEvent(db: Knex, event: Authorized<EventRow>, changes
 }
 
 /** Its tickets now: counted after the event's row lock, which keeps new ones out meanwhile. */
-export async function countEventTickets(trx: Knex.Transaction, actor: Actor, event: Authorized<EventRow>): Promise<number> {
+export async function countEventTickets(
+  trx: Knex.Transaction,
+  actor: Actor,
+  event: Authorized<EventRow>,
+): Promise<number> {
   const row = await visibleTickets(trx, actor).where('t.event_id', event.id).count({ count: '*' }).first();
   return Number(row?.count ?? 0);
 }

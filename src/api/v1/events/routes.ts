@@ -24,7 +24,8 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     get: endpoint(
       {
         summary: 'List events of your groups',
-        description: '`show=future`: start ≥ now; `show=past`: start < now. Ordered by `start_time` (`ordering=-start_time`: newest first).',
+        description:
+          '`show=future`: start ≥ now; `show=past`: start < now. Ordered by `start_time` (`ordering=-start_time`: newest first).',
         query: listEventsQuery,
         responses: { 200: { description: 'A page of events.', body: z.array(eventView), paginated: true } },
         errors: { 404: '`group_id` names a group that is not yours.' },
@@ -50,7 +51,10 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       async (req, res, { body }) => {
         const actor = actorOf(req);
         const { group_id, ...fields } = body;
-        const group = authorize(referenced(await findGroup(knex, actor, group_id), 'group_id', 'must be one of your groups'), mayManageEvents);
+        const group = authorize(
+          referenced(await findGroup(knex, actor, group_id), 'group_id', 'must be one of your groups'),
+          mayManageEvents,
+        );
         const event = authorize(await findEvent(knex, actor, await createEvent(knex, group, fields)));
         res.status(201).location(`${config.baseUrl}/api/v1/events/${event.id}`).json(presentEvent(event));
       },
@@ -74,15 +78,19 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
   );
 
   resource(router, '/events/:id', {
-    get: endpoint({ summary: 'Get an event', responses: { 200: { description: 'The event.', body: eventView } } }, async (req, res) => {
-      res.json(presentEvent(authorize(await findEvent(knex, actorOf(req), String(req.params.id)))));
-    }),
+    get: endpoint(
+      { summary: 'Get an event', responses: { 200: { description: 'The event.', body: eventView } } },
+      async (req, res) => {
+        res.json(presentEvent(authorize(await findEvent(knex, actorOf(req), String(req.params.id)))));
+      },
+    ),
     put: update,
     patch: update,
     delete: endpoint(
       {
         summary: 'Delete an event',
-        description: "The group's admins. An event with tickets is deleted only with `?force=true`, and then with its tickets (each deletion kept in ticket history).",
+        description:
+          "The group's admins. An event with tickets is deleted only with `?force=true`, and then with its tickets (each deletion kept in ticket history).",
         query: deleteEventQuery,
         responses: { 204: { description: 'Deleted.' } },
         errors: { 403: MEMBER, 409: 'The event has tickets and `force` is not `true`.' },
@@ -93,7 +101,10 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
           const event = authorize(await findEvent(trx, actor, String(req.params.id), { lock: true }), mayManageEvents);
           // Not the row's ticket_counts: that was read before the lock was granted.
           const tickets = await countEventTickets(trx, actor, event);
-          if (tickets > 0 && !query.force) throw conflict(`This event has ${tickets} ticket(s). Delete them first, or send ?force=true to delete them with it.`);
+          if (tickets > 0 && !query.force)
+            throw conflict(
+              `This event has ${tickets} ticket(s). Delete them first, or send ?force=true to delete them with it.`,
+            );
           await deleteEvent(trx, actor, event);
         });
         res.status(204).end();

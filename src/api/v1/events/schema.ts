@@ -17,8 +17,14 @@ export const createEventBody = z.strictObject({
   name: text(1, 200),
   description: freeText.optional(),
   start_time: dateTime,
-  date_tba: z.boolean({ error: 'must be true or false' }).optional().meta({ description: 'The date is not fixed yet.' }),
-  time_tba: z.boolean({ error: 'must be true or false' }).optional().meta({ description: 'The day is, the hour is not.' }),
+  date_tba: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .meta({ description: 'The date is not fixed yet.' }),
+  time_tba: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .meta({ description: 'The day is, the hour is not.' }),
 });
 
 export const updateEventBody = createEventBody.omit({ group_id: true }).partial();

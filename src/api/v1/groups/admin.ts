@@ -6,7 +6,11 @@ import type { Authorized } from '../../../policies/authorize';
 import type { GroupRow } from './presenter';
 
 /** A new group with the actor as its admin; returns its id. */
-export async function createGroup(trx: Knex.Transaction, actor: Actor, fields: { name: string; description?: string }): Promise<string> {
+export async function createGroup(
+  trx: Knex.Transaction,
+  actor: Actor,
+  fields: { name: string; description?: string },
+): Promise<string> {
   const [group] = await trx('groups')
     .insert({ ...fields, invitation_code: generateJoinCode() })
     .returning('id');

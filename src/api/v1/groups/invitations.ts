@@ -13,7 +13,12 @@ export const INVITATION_DAYS = 14;
 
 const COLUMNS = ['id', 'email', 'accepted_at', 'cancelled_at', 'expires_at', 'created_at'];
 
-export async function createInvitation(db: Knex, actor: Actor, group: Authorized<GroupRow>, email: string): Promise<{ invitation: InvitationRow; code: string }> {
+export async function createInvitation(
+  db: Knex,
+  actor: Actor,
+  group: Authorized<GroupRow>,
+  email: string,
+): Promise<{ invitation: InvitationRow; code: string }> {
   const code = generateToken('invitation');
   const [invitation] = await db('invitations')
     .insert({
@@ -39,7 +44,12 @@ export function listInvitations(db: Knex, actor: Actor, group: Authorized<GroupR
     ]);
 }
 
-export async function findInvitation(db: Knex, actor: Actor, group: Authorized<GroupRow>, id: string): Promise<InvitationRow | undefined> {
+export async function findInvitation(
+  db: Knex,
+  actor: Actor,
+  group: Authorized<GroupRow>,
+  id: string,
+): Promise<InvitationRow | undefined> {
   if (!isUuid(id)) return undefined;
   return listInvitations(db, actor, group).where('i.id', id).first();
 }

@@ -20,15 +20,24 @@ export interface MemberRow {
 }
 
 /** A member of a group the actor can see (with the group's admin count), or undefined. */
-export async function findMember(db: Knex, actor: Actor, group: Authorized<GroupRow>, userId: string): Promise<MemberRow | undefined> {
+export async function findMember(
+  db: Knex,
+  actor: Actor,
+  group: Authorized<GroupRow>,
+  userId: string,
+): Promise<MemberRow | undefined> {
   if (!isUuid(userId)) return undefined;
   return visibleGroups(db, actor)
     .where('g.id', group.id)
-    .join('memberships as target', (on) => on.on('target.group_id', '=', 'g.id').andOnVal('target.user_id', '=', userId))
+    .join('memberships as target', (on) =>
+      on.on('target.group_id', '=', 'g.id').andOnVal('target.user_id', '=', userId),
+    )
     .first(
       'target.user_id',
       'target.role',
-      db.raw(`(select count(*) from memberships as ma where ma.group_id = g.id and ma.role = 'admin')::int as admin_count`),
+      db.raw(
+        `(select count(*) from memberships as ma where ma.group_id = g.id and ma.role = 'admin')::int as admin_count`,
+      ),
     );
 }
 
@@ -57,7 +66,12 @@ export async function joinWithCode(trx: Knex.Transaction, actor: Actor, code: st
 }
 
 /** Removes the member: their owned tickets in the group go, the ones they hold become available. */
-export async function removeMember(trx: Knex.Transaction, actor: Actor, group: Authorized<GroupRow>, member: MemberRow): Promise<void> {
+export async function removeMember(
+  trx: Knex.Transaction,
+  actor: Actor,
+  group: Authorized<GroupRow>,
+  member: MemberRow,
+): Promise<void> {
   const where = [group.id, member.user_id];
   await recordDeletions(trx, actor, { group_id: group.id, owner_id: member.user_id });
   await trx.raw(
@@ -76,5 +90,7 @@ export async function removeMember(trx: Knex.Transaction, actor: Actor, group: A
 }
 
 export async function changeRole(db: Knex, group: Authorized<GroupRow>, member: MemberRow, role: Role): Promise<void> {
-  await db('memberships').where({ group_id: group.id, user_id: member.user_id }).update({ role, updated_at: db.fn.now() });
+  await db('memberships')
+    .where({ group_id: group.id, user_id: member.user_id })
+    .update({ role, updated_at: db.fn.now() });
 }

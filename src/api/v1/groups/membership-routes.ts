@@ -36,7 +36,10 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         await knex.transaction(async (trx) => {
           // The group's row lock serialises role changes and departures: two admins cannot
           // demote each other at once and leave none.
-          const group = authorize(await findGroup(trx, actor, String(req.params.id), { lock: true }), mayAdministerGroup);
+          const group = authorize(
+            await findGroup(trx, actor, String(req.params.id), { lock: true }),
+            mayAdministerGroup,
+          );
           const member = authorize(await findMember(trx, actor, group, String(req.params.user_id)));
           if (body.role === 'member' && isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await changeRole(trx, group, member, body.role);
@@ -56,7 +59,9 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         const actor = actorOf(req);
         const userId = String(req.params.user_id);
         await knex.transaction(async (trx) => {
-          const group = authorize(await findGroup(trx, actor, String(req.params.id), { lock: true }), (found) => mayRemoveMember(actor, found, userId));
+          const group = authorize(await findGroup(trx, actor, String(req.params.id), { lock: true }), (found) =>
+            mayRemoveMember(actor, found, userId),
+          );
           const member = authorize(await findMember(trx, actor, group, userId));
           if (isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await removeMember(trx, actor, group, member);
@@ -86,7 +91,8 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
     post: endpoint(
       {
         summary: 'Invite someone by email',
-        description: 'Admins. The single-use `code` and the `join_url` are in this reply only; SeatShare does not send the email.',
+        description:
+          'Admins. The single-use `code` and the `join_url` are in this reply only; SeatShare does not send the email.',
         body: createInvitationBody,
         responses: { 201: { description: 'The invitation, with its code.', body: invitationView, location: true } },
         errors: { 403: MEMBER },
@@ -115,7 +121,9 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
       async (req, res) => {
         const actor = actorOf(req);
         const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
-        res.json(presentInvitation(authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)))));
+        res.json(
+          presentInvitation(authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)))),
+        );
       },
     ),
     delete: endpoint(
@@ -129,7 +137,8 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         const actor = actorOf(req);
         const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
         const invitation = authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)));
-        if (!(await cancelInvitation(knex, invitation))) throw conflict('This invitation was already accepted; remove the member instead.');
+        if (!(await cancelInvitation(knex, invitation)))
+          throw conflict('This invitation was already accepted; remove the member instead.');
         res.status(204).end();
       },
     ),

@@ -15,7 +15,10 @@ export const groupView = named(
     role: z.enum(['admin', 'member']).meta({ description: 'Your role in the group.' }),
     member_count: z.number().int(),
     created_at: timestamp,
-    invitation_code: z.string().optional().meta({ description: 'The reusable join code (POST /groups/join); to admins only.' }),
+    invitation_code: z
+      .string()
+      .optional()
+      .meta({ description: 'The reusable join code (POST /groups/join); to admins only.' }),
   }),
 );
 
@@ -30,7 +33,10 @@ export interface GroupRow {
   updated_at: Date;
 }
 
-export function presentGroup(group: GroupRow, { includeInvitationCode }: { includeInvitationCode: boolean }): z.output<typeof groupView> {
+export function presentGroup(
+  group: GroupRow,
+  { includeInvitationCode }: { includeInvitationCode: boolean },
+): z.output<typeof groupView> {
   return {
     id: group.id,
     name: group.name,
@@ -58,22 +64,34 @@ export const invitationView = named(
   z.strictObject({
     id,
     email: z.string(),
-    code: z.string().optional().meta({ description: 'The single-use code; in the reply to POST only (stored as a digest).' }),
-    join_url: z.string().optional().meta({ description: 'Where the invitee joins with the code; in the reply to POST only.' }),
+    code: z
+      .string()
+      .optional()
+      .meta({ description: 'The single-use code; in the reply to POST only (stored as a digest).' }),
+    join_url: z
+      .string()
+      .optional()
+      .meta({ description: 'Where the invitee joins with the code; in the reply to POST only.' }),
     status: z.enum(['pending', 'accepted', 'cancelled', 'expired']),
     created_at: timestamp,
     expires_at: timestamp,
   }),
 );
 
-export function invitationStatus(invitation: InvitationRow, now = new Date()): 'pending' | 'accepted' | 'cancelled' | 'expired' {
+export function invitationStatus(
+  invitation: InvitationRow,
+  now = new Date(),
+): 'pending' | 'accepted' | 'cancelled' | 'expired' {
   if (invitation.accepted_at) return 'accepted';
   if (invitation.cancelled_at) return 'cancelled';
   return invitation.expires_at <= now ? 'expired' : 'pending';
 }
 
 /** `shownOnce`: the code and join URL, in the reply that creates the invitation only. */
-export function presentInvitation(invitation: InvitationRow, shownOnce?: { code: string; joinUrl: string }): z.output<typeof invitationView> {
+export function presentInvitation(
+  invitation: InvitationRow,
+  shownOnce?: { code: string; joinUrl: string },
+): z.output<typeof invitationView> {
   return {
     id: invitation.id,
     email: invitation.email,
@@ -86,7 +104,10 @@ export function presentInvitation(invitation: InvitationRow, shownOnce?: { code:
 
 // --- Memberships ---------------------------------------------------------------------------
 
-export const membershipView = named('Membership', z.strictObject({ user_id: z.uuid(), role: z.enum(['admin', 'member']) }));
+export const membershipView = named(
+  'Membership',
+  z.strictObject({ user_id: z.uuid(), role: z.enum(['admin', 'member']) }),
+);
 
 export function presentMembership(membership: { user_id: string; role: Role }): z.output<typeof membershipView> {
   return { user_id: membership.user_id, role: membership.role };

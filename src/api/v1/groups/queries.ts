@@ -32,14 +32,23 @@ export function listGroups(db: Knex, actor: Actor): Knex.QueryBuilder {
  * change that was waited for. FOR NO KEY UPDATE, not FOR UPDATE: the foreign-key checks of
  * ticket writes (KEY SHARE) go on meanwhile instead of queueing behind it.
  */
-export async function findGroup(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<GroupRow | undefined> {
+export async function findGroup(
+  db: Knex,
+  actor: Actor,
+  id: string,
+  { lock = false } = {},
+): Promise<GroupRow | undefined> {
   if (!isUuid(id)) return undefined;
   const query = visibleGroups(db, actor).where('g.id', id).first(groupColumns(db));
   if (lock) query.forNoKeyUpdate('g', 'm');
   return query;
 }
 
-export async function updateGroup(db: Knex, group: Authorized<GroupRow>, changes: Partial<Pick<GroupRow, 'name' | 'description'>>): Promise<GroupRow> {
+export async function updateGroup(
+  db: Knex,
+  group: Authorized<GroupRow>,
+  changes: Partial<Pick<GroupRow, 'name' | 'description'>>,
+): Promise<GroupRow> {
   if (Object.keys(changes).length === 0) return group;
   const [updated] = await db('groups')
     .where({ id: group.id })

@@ -58,7 +58,8 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     post: endpoint(
       {
         summary: 'Join a group with a code',
-        description: "An invitation's single-use code, or a group's reusable `invitation_code`. Case does not matter for the latter.",
+        description:
+          "An invitation's single-use code, or a group's reusable `invitation_code`. Case does not matter for the latter.",
         body: joinGroupBody,
         responses: { 200: { description: 'The group you joined.', body: groupView } },
         errors: { 409: 'You are already a member of that group.' },
@@ -86,9 +87,12 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
   );
 
   resource(router, '/groups/:id', {
-    get: endpoint({ summary: 'Get a group', responses: { 200: { description: 'The group.', body: groupView } } }, async (req, res) => {
-      res.json(presentYourGroup(authorize(await findGroup(knex, actorOf(req), String(req.params.id)))));
-    }),
+    get: endpoint(
+      { summary: 'Get a group', responses: { 200: { description: 'The group.', body: groupView } } },
+      async (req, res) => {
+        res.json(presentYourGroup(authorize(await findGroup(knex, actorOf(req), String(req.params.id)))));
+      },
+    ),
     put: update,
     patch: update,
     delete: endpoint(

@@ -20,7 +20,11 @@ export const joinGroupBody = z.strictObject({
 });
 
 export const createInvitationBody = z.strictObject({
-  email: z.string({ error: 'must be an email address' }).trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address')),
+  email: z
+    .string({ error: 'must be an email address' })
+    .trim()
+    .max(254, 'must be at most 254 characters')
+    .pipe(z.email('must be an email address')),
 });
 
 export const listInvitationsQuery = z.strictObject({ ...pageFields });

@@ -23,18 +23,27 @@ const HISTORY_FIELDS: Column[] = ['assignee_id', 'alias_id', 'section', 'row', '
 type Diff = Partial<Record<Column, [unknown, unknown]>>;
 
 /** The body checked against the database and turned into the columns that actually change. */
-export async function resolveTicketChanges(trx: Knex.Transaction, actor: Actor, ticket: Authorized<TicketRow>, body: TicketChanges): Promise<Diff> {
+export async function resolveTicketChanges(
+  trx: Knex.Transaction,
+  actor: Actor,
+  ticket: Authorized<TicketRow>,
+  body: TicketChanges,
+): Promise<Diff> {
   const fields: FieldErrors = {};
   const assigneeAfter = body.assignee_id === undefined ? ticket.assignee_id : body.assignee_id;
   const found = await selectTogether(trx, {
     // Any member of the ticket's group is one of the actor's mutual members.
     assignee: isUuid(body.assignee_id)
       ? visibleUsers(trx, actor)
-          .join('memberships as tm', (on) => on.on('tm.user_id', '=', 'u.id').andOnVal('tm.group_id', '=', ticket.group_id))
+          .join('memberships as tm', (on) =>
+            on.on('tm.user_id', '=', 'u.id').andOnVal('tm.group_id', '=', ticket.group_id),
+          )
           .where('u.id', body.assignee_id)
           .select('u.id')
       : null,
-    alias_owner: isUuid(body.alias_id) ? visibleAliases(trx, actor).where('a.id', body.alias_id).select('a.user_id') : null,
+    alias_owner: isUuid(body.alias_id)
+      ? visibleAliases(trx, actor).where('a.id', body.alias_id).select('a.user_id')
+      : null,
   });
   if (body.assignee_id !== undefined && body.assignee_id !== null && !found.assignee) {
     fields.assignee_id = ["must be a member of the ticket's group, or null"];
@@ -46,12 +55,21 @@ export async function resolveTicketChanges(trx: Knex.Transaction, actor: Actor, 
       unchanged ||
       (body.alias_id === null
         ? assigneeChanges || assigneeAfter === actor.userId // clearing: what a new assignee does anyway
-        : isValidAliasChoice(actor, found.alias_owner ? { user_id: String(found.alias_owner) } : undefined, assigneeAfter));
+        : isValidAliasChoice(
+            actor,
+            found.alias_owner ? { user_id: String(found.alias_owner) } : undefined,
+            assigneeAfter,
+          ));
     if (!valid) fields.alias_id = ['must be one of your aliases, on a ticket assigned to you'];
   }
-  const place = { section: body.section ?? ticket.section, row: body.row ?? ticket.row, seat: body.seat ?? ticket.seat };
+  const place = {
+    section: body.section ?? ticket.section,
+    row: body.row ?? ticket.row,
+    seat: body.seat ?? ticket.seat,
+  };
   if (SEAT_FIELDS.some((field) => body[field] !== undefined) && SEAT_FIELDS.every((field) => place[field] === '')) {
-    for (const field of SEAT_FIELDS) if (body[field] !== undefined) fields[field] = ['at least one of section, row and seat must not be blank'];
+    for (const field of SEAT_FIELDS)
+      if (body[field] !== undefined) fields[field] = ['at least one of section, row and seat must not be blank'];
   }
   if (Object.keys(fields).length) throw validationFailed(fields);
 
@@ -76,7 +94,12 @@ function historyAction(diff: Diff): 'assigned' | 'unassigned' | 'updated' {
 }
 
 /** Writes the diff and its history row; no diff, no write. */
-export async function saveTicketChanges(trx: Knex.Transaction, actor: Actor, ticket: Authorized<TicketRow>, diff: Diff): Promise<void> {
+export async function saveTicketChanges(
+  trx: Knex.Transaction,
+  actor: Actor,
+  ticket: Authorized<TicketRow>,
+  diff: Diff,
+): Promise<void> {
   const columns = Object.fromEntries(Object.entries(diff).map(([field, [, value]]) => [field, value]));
   if (Object.keys(columns).length === 0) return;
   await trx('tickets')

@@ -17,12 +17,16 @@ const CREATED_FIELDS = ['event_id', 'assignee_id', 'section', 'row', 'seat', 'co
 export async function createTickets(trx: Knex.Transaction, actor: Actor, body: NewTickets): Promise<string[]> {
   const eventIds = body.event_ids ?? [body.event_id!];
   const events: Array<{ id: string; group_id: string }> = await visibleEvents(trx, actor)
-    .whereIn('e.id', eventIds.filter((id) => isUuid(id)))
+    .whereIn(
+      'e.id',
+      eventIds.filter((id) => isUuid(id)),
+    )
     .select('e.id', 'e.group_id');
   const groupOf = new Map(events.map((event) => [event.id, event.group_id]));
   const fields: FieldErrors = {};
   eventIds.forEach((id, index) => {
-    if (!groupOf.has(id)) fields[body.event_ids ? `event_ids.${index}` : 'event_id'] = ['must be an event of your groups'];
+    if (!groupOf.has(id))
+      fields[body.event_ids ? `event_ids.${index}` : 'event_id'] = ['must be an event of your groups'];
   });
 
   const assignee = body.assignee_id === undefined ? actor.userId : body.assignee_id;
@@ -50,7 +54,9 @@ export async function createTickets(trx: Knex.Transaction, actor: Actor, body: N
     ...(body.cost !== undefined ? { cost: body.cost } : {}),
     ...(body.note !== undefined ? { note: body.note } : {}),
   }));
-  const created: Array<Record<(typeof CREATED_FIELDS)[number] | 'id' | 'group_id', string | null>> = await trx('tickets')
+  const created: Array<Record<(typeof CREATED_FIELDS)[number] | 'id' | 'group_id', string | null>> = await trx(
+    'tickets',
+  )
     .insert(rows)
     .returning(['id', 'group_id', ...CREATED_FIELDS]);
   await trx('ticket_history').insert(

@@ -8,7 +8,16 @@ import type { Authorized } from '../../../policies/authorize';
 import { visibleTickets } from '../../../policies/scopes';
 import type { HistoryRow, TicketRow } from './presenter';
 
-const HISTORY_COLUMNS = ['h.id', 'h.action', 'h.actor_id', 'ha.first_name as actor_first_name', 'ha.last_name as actor_last_name', 'h.changes', 'h.message', 'h.created_at'];
+const HISTORY_COLUMNS = [
+  'h.id',
+  'h.action',
+  'h.actor_id',
+  'ha.first_name as actor_first_name',
+  'ha.last_name as actor_last_name',
+  'h.changes',
+  'h.message',
+  'h.created_at',
+];
 
 /** Newest first (index ticket_history (ticket_id, created_at desc, id desc)). */
 export function listHistory(db: Knex, actor: Actor, ticket: Authorized<TicketRow>): Knex.QueryBuilder {
@@ -39,7 +48,11 @@ type TicketKey = 'id' | 'event_id' | 'group_id' | 'owner_id';
  * deleting them). The actor is a member of the tickets' group, so the scope lets all of them
  * through. History outlives its ticket: the key to the ticket is cleared on delete.
  */
-export async function recordDeletions(trx: Knex.Transaction, actor: Actor, where: Partial<Record<TicketKey, string>>): Promise<void> {
+export async function recordDeletions(
+  trx: Knex.Transaction,
+  actor: Actor,
+  where: Partial<Record<TicketKey, string>>,
+): Promise<void> {
   const conditions = Object.fromEntries(Object.entries(where).map(([column, value]) => [`t.${column}`, value]));
   const deleted = visibleTickets(trx, actor)
     .where(conditions)
@@ -48,9 +61,21 @@ export async function recordDeletions(trx: Knex.Transaction, actor: Actor, where
 }
 
 /** A member's request for the ticket, kept in its history; returns the entry. */
-export async function recordRequest(db: Knex, actor: Actor, ticket: Authorized<TicketRow>, message: string | undefined): Promise<HistoryRow> {
+export async function recordRequest(
+  db: Knex,
+  actor: Actor,
+  ticket: Authorized<TicketRow>,
+  message: string | undefined,
+): Promise<HistoryRow> {
   const [entry] = await db('ticket_history')
-    .insert({ ticket_id: ticket.id, group_id: ticket.group_id, actor_id: actor.userId, action: 'requested', changes: '{}', message: message ?? null })
+    .insert({
+      ticket_id: ticket.id,
+      group_id: ticket.group_id,
+      actor_id: actor.userId,
+      action: 'requested',
+      changes: '{}',
+      message: message ?? null,
+    })
     .returning('id');
   return listHistory(db, actor, ticket).where('h.id', entry.id).first();
 }

@@ -106,7 +106,9 @@ export function presentHistoryEntry(entry: HistoryRow): z.output<typeof historyE
   return {
     id: entry.id,
     action: entry.action,
-    actor: entry.actor_id ? { id: entry.actor_id, display_name: displayName(entry.actor_first_name!, entry.actor_last_name!) } : null,
+    actor: entry.actor_id
+      ? { id: entry.actor_id, display_name: displayName(entry.actor_first_name!, entry.actor_last_name!) }
+      : null,
     changes,
     message: entry.message,
     created_at: iso(entry.created_at),

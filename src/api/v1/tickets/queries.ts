@@ -102,7 +102,12 @@ export async function findTickets(db: Knex, actor: Actor, ids: string[]): Promis
 }
 
 /** One ticket you can see; `lock` takes its row lock for an update in a transaction. */
-export async function findTicket(db: Knex, actor: Actor, id: string, { lock = false } = {}): Promise<TicketRow | undefined> {
+export async function findTicket(
+  db: Knex,
+  actor: Actor,
+  id: string,
+  { lock = false } = {},
+): Promise<TicketRow | undefined> {
   if (!isUuid(id)) return undefined;
   const query = withSummaries(db, visibleTickets(db, actor)).where('t.id', id);
   if (lock) return query.forUpdate('t').first();

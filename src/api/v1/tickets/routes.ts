@@ -13,11 +13,19 @@ import { mayDeleteTicket, mayRequestTicket, mayUpdateTicket } from '../../../pol
 import { deleteTicket, resolveTicketChanges, saveTicketChanges } from './changes';
 import { createTickets } from './creation';
 import { listHistory, recordRequest } from './history';
-import { historyEntryView, presentHistoryEntry, presentTicket, ticketView, type HistoryRow, type TicketRow } from './presenter';
+import {
+  historyEntryView,
+  presentHistoryEntry,
+  presentTicket,
+  ticketView,
+  type HistoryRow,
+  type TicketRow,
+} from './presenter';
 import { findFilterTargets, findTicket, findTickets, listTickets } from './queries';
 import { createTicketBody, historyQuery, listTicketsQuery, requestTicketBody, updateTicketBody } from './schema';
 
-const NOT_YOURS = 'A member who neither owns the ticket nor is assigned it (or, for section, row and seat, anyone but the owner).';
+const NOT_YOURS =
+  'A member who neither owns the ticket nor is assigned it (or, for section, row and seat, anyone but the owner).';
 
 export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
@@ -52,7 +60,8 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
         body: createTicketBody,
         responses: {
           201: {
-            description: 'The ticket (for `event_id`, with `Location`), or an array of tickets in the order of `event_ids`.',
+            description:
+              'The ticket (for `event_id`, with `Location`), or an array of tickets in the order of `event_ids`.',
             body: z.union([ticketView, z.array(ticketView)]),
             location: 'The URL of the new ticket (for `event_id` only).',
           },
@@ -75,7 +84,7 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
     {
       summary: 'Change a ticket',
       description:
-        'The owner or the assignee. `assignee_id` must be a member of the ticket\'s group (null: available); `alias_id` one of your aliases, on a ticket assigned to you, and it is cleared whenever the assignee changes; only the owner changes `section`, `row` and `seat`. Each change is recorded in the ticket\'s history.',
+        "The owner or the assignee. `assignee_id` must be a member of the ticket's group (null: available); `alias_id` one of your aliases, on a ticket assigned to you, and it is cleared whenever the assignee changes; only the owner changes `section`, `row` and `seat`. Each change is recorded in the ticket's history.",
       body: updateTicketBody,
       responses: { 200: { description: 'The updated ticket.', body: ticketView } },
       errors: { 403: NOT_YOURS },
@@ -84,7 +93,9 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       const actor = actorOf(req);
       const id = String(req.params.id);
       const updated = await knex.transaction(async (trx) => {
-        const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) => mayUpdateTicket(actor, found, body));
+        const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) =>
+          mayUpdateTicket(actor, found, body),
+        );
         await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
         return findTicket(trx, actor, id);
       });
@@ -111,7 +122,9 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       async (req, res) => {
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
-          const ticket = authorize(await findTicket(trx, actor, String(req.params.id), { lock: true }), (found) => mayDeleteTicket(actor, found));
+          const ticket = authorize(await findTicket(trx, actor, String(req.params.id), { lock: true }), (found) =>
+            mayDeleteTicket(actor, found),
+          );
           await deleteTicket(trx, actor, ticket);
         });
         res.status(204).end();
@@ -132,7 +145,9 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       },
       async (req, res, { body }) => {
         const actor = actorOf(req);
-        const ticket = authorize(await findTicket(knex, actor, String(req.params.id)), (found) => mayRequestTicket(actor, found));
+        const ticket = authorize(await findTicket(knex, actor, String(req.params.id)), (found) =>
+          mayRequestTicket(actor, found),
+        );
         res.status(201).json(presentHistoryEntry(await recordRequest(knex, actor, ticket, body.message)));
       },
     ),
@@ -144,7 +159,9 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
         summary: "A ticket's history",
         description: 'Every change and request, newest first; to the members of its group.',
         query: historyQuery,
-        responses: { 200: { description: 'A page of history entries.', body: z.array(historyEntryView), paginated: true } },
+        responses: {
+          200: { description: 'A page of history entries.', body: z.array(historyEntryView), paginated: true },
+        },
       },
       async (req, res, { query: page }) => {
         const actor = actorOf(req);

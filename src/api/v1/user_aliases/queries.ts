@@ -12,7 +12,9 @@ const ALIAS_COLUMNS = COLUMNS.map((column) => `a.${column}`);
 
 /** Yours and your mutual members', by name. */
 export function listAliases(db: Knex, actor: Actor): Knex.QueryBuilder {
-  return visibleAliases(db, actor).select(ALIAS_COLUMNS).orderByRaw('lower(a.last_name) collate "C", lower(a.first_name) collate "C", a.id');
+  return visibleAliases(db, actor)
+    .select(ALIAS_COLUMNS)
+    .orderByRaw('lower(a.last_name) collate "C", lower(a.first_name) collate "C", a.id');
 }
 
 export async function findAlias(db: Knex, actor: Actor, id: string): Promise<AliasRow | undefined> {
@@ -20,14 +22,22 @@ export async function findAlias(db: Knex, actor: Actor, id: string): Promise<Ali
   return visibleAliases(db, actor).where('a.id', id).first(ALIAS_COLUMNS);
 }
 
-export async function createAlias(db: Knex, actor: Actor, alias: Pick<AliasRow, 'first_name' | 'last_name'>): Promise<AliasRow> {
+export async function createAlias(
+  db: Knex,
+  actor: Actor,
+  alias: Pick<AliasRow, 'first_name' | 'last_name'>,
+): Promise<AliasRow> {
   const [created] = await db('user_aliases')
     .insert({ ...alias, user_id: actor.userId })
     .returning(COLUMNS);
   return created as AliasRow;
 }
 
-export async function updateAlias(db: Knex, alias: Authorized<AliasRow>, changes: Partial<AliasRow>): Promise<AliasRow> {
+export async function updateAlias(
+  db: Knex,
+  alias: Authorized<AliasRow>,
+  changes: Partial<AliasRow>,
+): Promise<AliasRow> {
   if (Object.keys(changes).length === 0) return alias;
   const [updated] = await db('user_aliases')
     .where({ id: alias.id })

@@ -54,14 +54,20 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     },
     async (req, res, { body }) => {
       const actor = actorOf(req);
-      const alias = authorize(await findAlias(knex, actor, String(req.params.id)), (found) => mayChangeAlias(actor, found));
+      const alias = authorize(await findAlias(knex, actor, String(req.params.id)), (found) =>
+        mayChangeAlias(actor, found),
+      );
       res.json(presentAlias(await updateAlias(knex, alias, body)));
     },
   );
 
   resource(router, '/user_aliases/:id', {
     get: endpoint(
-      { summary: 'Get an alias', description: "Yours or a mutual member's.", responses: { 200: { description: 'The alias.', body: aliasView } } },
+      {
+        summary: 'Get an alias',
+        description: "Yours or a mutual member's.",
+        responses: { 200: { description: 'The alias.', body: aliasView } },
+      },
       async (req, res) => {
         res.json(presentAlias(authorize(await findAlias(knex, actorOf(req), String(req.params.id)))));
       },
@@ -78,7 +84,9 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       async (req, res) => {
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
-          const alias = authorize(await findAlias(trx, actor, String(req.params.id)), (found) => mayChangeAlias(actor, found));
+          const alias = authorize(await findAlias(trx, actor, String(req.params.id)), (found) =>
+            mayChangeAlias(actor, found),
+          );
           await deleteAlias(trx, actor, alias);
         });
         res.status(204).end();

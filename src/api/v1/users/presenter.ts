@@ -19,7 +19,10 @@ export const userView = named(
     bio: z.string(),
     mobile: z.string(),
     created_at: timestamp,
-    role: z.enum(['admin', 'member']).optional().meta({ description: 'Their role in the group, in GET /users?group_id= only.' }),
+    role: z
+      .enum(['admin', 'member'])
+      .optional()
+      .meta({ description: 'Their role in the group, in GET /users?group_id= only.' }),
     timezone: z.string().optional().meta({ description: 'IANA time zone; to yourself only.' }),
     sms_notify: z.boolean().optional().meta({ description: 'To yourself only.' }),
     updated_at: timestamp.optional().meta({ description: 'To yourself only.' }),

@@ -7,13 +7,28 @@ import { isUuid } from '../../../policies/ids';
 import { visibleUsers } from '../../../policies/scopes';
 import type { PresentableUser } from './presenter';
 
-const COLUMNS = ['id', 'email', 'first_name', 'last_name', 'location', 'bio', 'mobile', 'timezone', 'sms_notify', 'created_at', 'updated_at'];
+const COLUMNS = [
+  'id',
+  'email',
+  'first_name',
+  'last_name',
+  'location',
+  'bio',
+  'mobile',
+  'timezone',
+  'sms_notify',
+  'created_at',
+  'updated_at',
+];
 const USER_COLUMNS = COLUMNS.map((column) => `u.${column}`);
 
 /** You and your mutual members, or (`groupId`, a group already authorized) its members with their role. */
 export function listUsers(db: Knex, actor: Actor, { groupId }: { groupId?: string } = {}): Knex.QueryBuilder {
   const query = visibleUsers(db, actor).select(USER_COLUMNS);
-  if (groupId) query.join('memberships as gm', (on) => on.on('gm.user_id', '=', 'u.id').andOnVal('gm.group_id', '=', groupId)).select('gm.role');
+  if (groupId)
+    query
+      .join('memberships as gm', (on) => on.on('gm.user_id', '=', 'u.id').andOnVal('gm.group_id', '=', groupId))
+      .select('gm.role');
   // The same expressions as users_name_order_index.
   return query.orderByRaw('lower(u.last_name) collate "C", lower(u.first_name) collate "C", u.id');
 }
@@ -23,7 +38,11 @@ export async function findUser(db: Knex, actor: Actor, id: string): Promise<Pres
   return visibleUsers(db, actor).where('u.id', id).first(USER_COLUMNS);
 }
 
-export async function updateUser(db: Knex, user: Authorized<PresentableUser>, changes: Partial<PresentableUser>): Promise<PresentableUser> {
+export async function updateUser(
+  db: Knex,
+  user: Authorized<PresentableUser>,
+  changes: Partial<PresentableUser>,
+): Promise<PresentableUser> {
   if (Object.keys(changes).length === 0) return user;
   const [updated] = await db('users')
     .where({ id: user.id })

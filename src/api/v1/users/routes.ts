@@ -20,7 +20,8 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
     get: endpoint(
       {
         summary: 'List you and your mutual members',
-        description: 'With `group_id`, the members of that group, each with their `role`. Ordered by last name, first name.',
+        description:
+          'With `group_id`, the members of that group, each with their `role`. Ordered by last name, first name.',
         query: listUsersQuery,
         responses: { 200: { description: 'A page of users.', body: z.array(userView), paginated: true } },
         errors: { 404: '`group_id` names a group that is not yours.' },
@@ -29,7 +30,11 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
         const actor = actorOf(req);
         const { group_id, ...page } = query;
         const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
-        const { rows, total } = await fetchPage<PresentableUser>(knex, listUsers(knex, actor, { groupId: group?.id }), page);
+        const { rows, total } = await fetchPage<PresentableUser>(
+          knex,
+          listUsers(knex, actor, { groupId: group?.id }),
+          page,
+        );
         setPageHeaders(req, res, config.baseUrl, page, total);
         res.json(rows.map((user) => presentUser(user, { self: user.id === actor.userId })));
       },
@@ -50,18 +55,28 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
   );
 
   resource(router, '/users/me', {
-    get: endpoint({ summary: 'Your profile', responses: { 200: { description: 'Your profile, with your private fields.', body: userView } } }, async (req, res) => {
-      const actor = actorOf(req);
-      const me = authorize(await findUser(knex, actor, actor.userId));
-      res.json(presentUser(me, { self: true }));
-    }),
+    get: endpoint(
+      {
+        summary: 'Your profile',
+        responses: { 200: { description: 'Your profile, with your private fields.', body: userView } },
+      },
+      async (req, res) => {
+        const actor = actorOf(req);
+        const me = authorize(await findUser(knex, actor, actor.userId));
+        res.json(presentUser(me, { self: true }));
+      },
+    ),
     put: updateMe,
     patch: updateMe,
   });
 
   resource(router, '/users/:id', {
     get: endpoint(
-      { summary: 'Get a user', description: 'Yourself or a mutual member.', responses: { 200: { description: 'The user.', body: userView } } },
+      {
+        summary: 'Get a user',
+        description: 'Yourself or a mutual member.',
+        responses: { 200: { description: 'The user.', body: userView } },
+      },
       async (req, res) => {
         const actor = actorOf(req);
         const user = authorize(await findUser(knex, actor, String(req.params.id)));
