@@ -14,7 +14,7 @@ function embedded(): Knex.Config {
   lockDataDir(config.dataDir); // released when the process exits
   return {
     client: PgliteClient as unknown as Knex.Config['client'],
-    connection: { filename: `${config.dataDir}/pglite` } as Knex.StaticConnectionConfig,
+    connection: { filename: `${config.dataDir}/pglite` },
     migrations: { migrationSource },
   };
 }

@@ -32,7 +32,9 @@ export async function ensureDataset(baseUrl: string, tickets: number, log: (line
   const name = new URL(url).pathname.slice(1);
   const admin = connect(baseUrl, 1);
   try {
-    const exists = await admin('pg_database').where({ datname: name }).first('datname');
+    const exists = await admin('pg_database')
+      .where({ datname: name })
+      .first<{ datname: string } | undefined>('datname');
     if (!exists) await admin.raw(`create database "${name}"`);
   } finally {
     await admin.destroy();
@@ -40,7 +42,7 @@ export async function ensureDataset(baseUrl: string, tickets: number, log: (line
   const knex = connect(url);
   try {
     await migrateToLatest(knex);
-    const n = Number((await knex.raw('select count(*) as n from tickets')).rows[0].n);
+    const n = Number((await knex.raw<{ rows: [{ n: string }] }>('select count(*) as n from tickets')).rows[0].n);
     if (Number(n) >= tickets) return { url, tickets: Number(n), seededSeconds: null };
     if (Number(n) > 0)
       throw new Error(`${name} holds ${n} tickets, fewer than ${tickets}: drop it (dropdb ${name}) and run again.`);

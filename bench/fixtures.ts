@@ -36,24 +36,31 @@ export async function makeFixtures(knex: Knex): Promise<Fixtures> {
   // waiting on reads of their random-keyed indexes (IO DataFileRead) rather than on CPU.
   await knex.raw('truncate oauth_tokens, oauth_authorization_codes');
   // The admin of the group with the most tickets: the busiest list in the dataset.
-  const group: { group_id: string } = (
-    await knex.raw('select group_id from tickets group by group_id order by count(*) desc, group_id limit 1')
-  ).rows[0];
+  const [group] = (
+    await knex.raw<{ rows: { group_id: string }[] }>(
+      'select group_id from tickets group by group_id order by count(*) desc, group_id limit 1',
+    )
+  ).rows;
+  if (!group) throw new Error('The bench database holds no tickets.');
   const admin = await knex('memberships')
     .where({ group_id: group.group_id, role: 'admin' })
     .orderBy('user_id')
-    .first('user_id');
+    .first<{ user_id: string }>('user_id');
   const { client, clientSecret } = await createClient(knex, {
     name: `Bench ${new Date().toISOString()}`,
     redirect_uris: [REDIRECT_URI],
     client_type: 'confidential',
   });
-  const visible = await knex('tickets').where({ group_id: group.group_id }).orderBy('id').limit(500).pluck('id');
+  const visible = await knex('tickets')
+    .where({ group_id: group.group_id })
+    .orderBy('id')
+    .limit(500)
+    .pluck<string[]>('id');
   const owned = await knex('tickets')
     .where({ group_id: group.group_id, owner_id: admin.user_id })
     .orderBy('id')
     .limit(200)
-    .pluck('id');
+    .pluck<string[]>('id');
   return {
     userId: admin.user_id,
     groupId: group.group_id,

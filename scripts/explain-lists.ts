@@ -18,18 +18,26 @@ async function main() {
   const knex = db.knex;
   try {
     const email = process.argv[2];
+    type Found = { id: string; email: string } | undefined;
     const user = email
-      ? await knex('users').whereRaw('lower(email) = lower(?)', [email]).first('id', 'email')
+      ? await knex('users').whereRaw('lower(email) = lower(?)', [email]).first<Found>('id', 'email')
       : await knex('users')
           .where('email', 'like', 'seed-%-1-2@seed.example')
           .orderBy('created_at')
-          .first('id', 'email');
+          .first<Found>('id', 'email');
     if (!user) throw new Error('No such user: run `npm run seed:bulk` first, or give an email.');
-    const actor = { userId: user.id as string };
-    const membership = await knex('memberships').where({ user_id: actor.userId }).first('group_id');
-    const event = await knex('events').where({ group_id: membership.group_id }).orderBy('start_time').first('id');
+    const actor = { userId: user.id };
+    const membership = await knex('memberships')
+      .where({ user_id: actor.userId })
+      .first<{ group_id: string } | undefined>('group_id');
+    if (!membership) throw new Error(`${user.email} is in no group.`);
+    const event = await knex('events')
+      .where({ group_id: membership.group_id })
+      .orderBy('start_time')
+      .first<{ id: string } | undefined>('id');
+    if (!event) throw new Error(`${user.email}'s first group has no events.`);
     const page = { limit: 50, offset: 0 };
-    const [counted] = (await knex('tickets').count({ n: '*' })) as Array<{ n: number | string }>;
+    const [counted] = await knex('tickets').count<Array<{ n: number | string }>>({ n: '*' });
     const tickets = counted?.n;
     console.log(`${tickets} tickets; explaining as ${user.email}\n`);
 
@@ -82,7 +90,10 @@ async function main() {
 
     for (const [name, statement] of statements) {
       const { sql, bindings } = statement.toSQL();
-      const result = await knex.raw(`explain (analyze, buffers, costs off) ${sql}`, bindings as Knex.RawBinding[]);
+      const result = await knex.raw<{ rows: Array<{ 'QUERY PLAN': string }> }>(
+        `explain (analyze, buffers, costs off) ${sql}`,
+        bindings as Knex.RawBinding[],
+      );
       console.log(`== ${name}`);
       for (const row of result.rows) console.log(`   ${row['QUERY PLAN']}`);
       console.log();

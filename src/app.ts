@@ -110,7 +110,7 @@ export function createApp(
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   app.get('/favicon.ico', (_req, res) => void res.status(204).end()); // browsers ask on every page
 
-  app.use(healthRoutes(knex, shutdown.isShuttingDown));
+  app.use(healthRoutes(knex, () => shutdown.isShuttingDown()));
   app.use(docsRoutes());
 
   // The authorization server's machine endpoints speak OAuth JSON, even when they fail.

@@ -35,7 +35,7 @@ describe('background work', () => {
   it('releases the lock when the work fails', async () => {
     await expect(runExclusively(db.db, () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
     expect(await lockHolders(db.knex)).toEqual([]);
-    expect(await runExclusively(db.db, async () => 'ran again')).toEqual({ ran: true, result: 'ran again' });
+    expect(await runExclusively(db.db, () => Promise.resolve('ran again'))).toEqual({ ran: true, result: 'ran again' });
   });
 
   // Another session holding the lock needs a second connection: the embedded database has one
@@ -73,7 +73,7 @@ describe('background work', () => {
         return 'first';
       });
       await running;
-      const second = await runExclusively(db.db, async () => 'second');
+      const second = await runExclusively(db.db, () => Promise.resolve('second'));
       finish();
       expect([await first, second]).toEqual([{ ran: true, result: 'first' }, { ran: false }]);
     });

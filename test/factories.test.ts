@@ -24,7 +24,7 @@ describe('factories', () => {
     ['buildConsent', 'oauth_consents'],
     ['buildPersonalToken', 'personal_tokens'],
   ] as const)('%s inserts one row into %s with no arguments', async (name, table) => {
-    const build = factories[name] as (knex: typeof db.knex) => Promise<Record<string, unknown>>;
+    const build = factories[name] as (knex: typeof db.knex) => Promise<{ id?: string; sid?: string }>;
     const row = await build(db.knex);
     const key = table === 'sessions' ? { sid: row.sid } : { id: row.id };
     expect(await db.knex(table).where(key).first()).toBeDefined();

@@ -14,7 +14,7 @@ import type { ClientRow } from '../src/oauth/clients';
 import type { CodeRow, TokenRow } from '../src/oauth/store';
 import type { PersonalTokenRow } from '../src/auth/personal-tokens';
 
-type Row = Record<string, any>;
+type Row = Record<string, unknown>;
 
 // The rows the factories return: a table's columns as `returning *` gives them. Where src/ has
 // the type of a table's row it is used (UserRow, ClientRow, …); the API's row types (GroupRow,
@@ -76,6 +76,46 @@ export interface TicketRecord {
   updated_at: Date;
 }
 
+export interface SessionRecord {
+  sid: string;
+  sess: object;
+  expires_at: Date;
+  user_id: string | null;
+}
+
+export interface InvitationRecord {
+  id: string;
+  group_id: string;
+  email: string;
+  code_hash: string;
+  invited_by_id: string | null;
+  accepted_by_id: string | null;
+  accepted_at: Date | null;
+  cancelled_at: Date | null;
+  expires_at: Date;
+  created_at: Date;
+}
+
+export interface TicketHistoryRecord {
+  id: string;
+  ticket_id: string | null;
+  group_id: string;
+  actor_id: string | null;
+  action: 'created' | 'updated' | 'assigned' | 'unassigned' | 'requested' | 'deleted';
+  changes: object;
+  message: string | null;
+  created_at: Date;
+}
+
+export interface ConsentRecord {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scope: string[];
+  created_at: Date;
+  updated_at: Date;
+}
+
 export type TokenRecord = TokenRow & {
   access_token_hash: string;
   refresh_token_hash: string | null;
@@ -115,8 +155,8 @@ export async function buildUser(knex: Knex, overrides: Partial<UserRow> = {}): P
   });
 }
 
-export function buildSession(knex: Knex, overrides: Row = {}): Promise<Row> {
-  return insert(knex, 'sessions', {
+export function buildSession(knex: Knex, overrides: Overrides<SessionRecord> = {}): Promise<SessionRecord> {
+  return insert<SessionRecord>(knex, 'sessions', {
     sid: `sid-${next()}-${Date.now()}`,
     sess: { cookie: {} },
     expires_at: inDays(1),
@@ -147,10 +187,13 @@ export async function buildMembership(
   return insert<MembershipRecord>(knex, 'memberships', { role: 'member', ...overrides, group_id, user_id });
 }
 
-export async function buildInvitation(knex: Knex, overrides: Row = {}): Promise<Row & { code: string }> {
+export async function buildInvitation(
+  knex: Knex,
+  overrides: Overrides<InvitationRecord> = {},
+): Promise<InvitationRecord & { code: string }> {
   const group_id = overrides.group_id ?? (await buildGroup(knex)).id;
   const code = generateToken('invitation');
-  const row = await insert(knex, 'invitations', {
+  const row = await insert<InvitationRecord>(knex, 'invitations', {
     email: `invitee${next()}@example.com`,
     code_hash: hashToken(code),
     expires_at: inDays(14),
@@ -209,11 +252,14 @@ export async function buildTicket(
   });
 }
 
-export async function buildTicketHistory(knex: Knex, overrides: Row = {}): Promise<Row> {
-  const ticket: TicketRecord = overrides.ticket_id
-    ? await knex('tickets').where({ id: overrides.ticket_id }).first()
+export async function buildTicketHistory(
+  knex: Knex,
+  overrides: Overrides<TicketHistoryRecord> = {},
+): Promise<TicketHistoryRecord> {
+  const ticket = overrides.ticket_id
+    ? await knex('tickets').where({ id: overrides.ticket_id }).first<TicketRecord>()
     : await buildTicket(knex);
-  return insert(knex, 'ticket_history', {
+  return insert<TicketHistoryRecord>(knex, 'ticket_history', {
     action: 'created',
     actor_id: ticket.owner_id,
     changes: {},
@@ -288,8 +334,8 @@ export async function buildToken(
   return { ...row, access_token, refresh_token };
 }
 
-export async function buildConsent(knex: Knex, overrides: Row = {}): Promise<Row> {
-  return insert(knex, 'oauth_consents', {
+export async function buildConsent(knex: Knex, overrides: Overrides<ConsentRecord> = {}): Promise<ConsentRecord> {
+  return insert<ConsentRecord>(knex, 'oauth_consents', {
     scope: ['read', 'write'],
     ...overrides,
     ...(await clientAndUser(knex, overrides)),

@@ -73,7 +73,9 @@ async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string
     // An expired token is as unknown as a wrong one (401 invalid_token); null never expires.
     knex('personal_tokens')
       .where({ token_hash: digest })
-      .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now()))
+      .where((q) => {
+        q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now());
+      })
       .select('id', 'user_id', 'scope', 'last_used_at'),
   );
   if (!row) return undefined;

@@ -11,7 +11,6 @@ import { findUserByEmail, type UserRow } from '../users/users';
 export type SessionUser = Pick<UserRow, 'id' | 'email' | 'first_name' | 'last_name'>;
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends SessionUser {}

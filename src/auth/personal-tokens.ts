@@ -35,7 +35,7 @@ export async function createPersonalToken(
       token_hash: hashToken(token),
       expires_at: expiresAt,
     })
-    .returning(COLUMNS);
+    .returning<PersonalTokenRow[]>(COLUMNS);
   return { row: row as PersonalTokenRow, token };
 }
 

@@ -9,17 +9,20 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 const EXTENSION = path.extname(__filename); // ".ts" from sources, ".js" from dist/
 
 export const migrationSource: Knex.MigrationSource<string> = {
-  async getMigrations() {
-    return fs
-      .readdirSync(MIGRATIONS_DIR)
-      .filter((file) => file.endsWith(EXTENSION) && !file.endsWith('.d.ts'))
-      .map((file) => path.basename(file, EXTENSION))
-      .sort();
+  getMigrations() {
+    return Promise.resolve(
+      fs
+        .readdirSync(MIGRATIONS_DIR)
+        .filter((file) => file.endsWith(EXTENSION) && !file.endsWith('.d.ts'))
+        .map((file) => path.basename(file, EXTENSION))
+        .sort(),
+    );
   },
   getMigrationName(name) {
     return name;
   },
-  async getMigration(name) {
-    return require(path.join(MIGRATIONS_DIR, name + EXTENSION)) as Knex.Migration;
+  getMigration(name) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time, loaded as knex's own source does (import() would need ESM under jest)
+    return Promise.resolve(require(path.join(MIGRATIONS_DIR, name + EXTENSION)) as Knex.Migration);
   },
 };

@@ -14,6 +14,14 @@ interface PgConnection {
   query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
+/** The part of knex's (untyped) client this file uses. */
+interface KnexClient {
+  config: { client?: unknown };
+  emit(event: 'query', data: { sql: string; bindings: readonly unknown[]; method: string; name: string }): void;
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void>;
+}
+
 const names = new Map<string, string>();
 
 function nameOf(sql: string): string {
@@ -26,17 +34,18 @@ function nameOf(sql: string): string {
 }
 
 export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
-  if (db.client.config.client !== 'pg' || db.isTransaction) return (await query) as T[];
+  const client = db.client as KnexClient;
+  if (client.config.client !== 'pg' || db.isTransaction) return (await query) as T[];
   const { sql, bindings } = query.toSQL().toNative();
   const name = nameOf(sql);
   // Listeners of knex's 'query' event (the statement-count tests) see these statements too.
-  db.client.emit('query', { sql, bindings, method: 'select', name });
-  const connection = (await db.client.acquireConnection()) as PgConnection;
+  client.emit('query', { sql, bindings, method: 'select', name });
+  const connection = (await client.acquireConnection()) as PgConnection;
   try {
     const result = await connection.query({ name, text: sql, values: bindings });
     return result.rows as T[];
   } finally {
-    await db.client.releaseConnection(connection);
+    await client.releaseConnection(connection);
   }
 }
 

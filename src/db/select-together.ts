@@ -11,6 +11,6 @@ export async function selectTogether<K extends string>(
     const query = lookups[name];
     return query ? query.clone().limit(1).as(name) : db.raw('null as ??', [name]);
   });
-  const [row] = await db.select(columns);
+  const [row] = (await db.select(columns)) as Array<Record<K, unknown>>;
   return row as Record<K, unknown>;
 }

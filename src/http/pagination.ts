@@ -48,9 +48,9 @@ export async function fetchPage<T>(
     return { rows, total };
   }
   if (offset === 0) return { rows: [], total: 0 };
-  const [counted] = (await db.count({ n: '*' }).from(query.clone().clearOrder().as('page'))) as Array<{
-    n: number | string;
-  }>;
+  const [counted] = await db
+    .count<Array<{ n: number | string }>>({ n: '*' })
+    .from(query.clone().clearOrder().as('page'));
   return { rows: [], total: Number(counted?.n ?? 0) };
 }
 

@@ -146,7 +146,7 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
   };
 
   const show = async (req: Request, res: Response) => {
-    const request = await validate(req, res, req.query as Record<string, unknown>);
+    const request = await validate(req, res, req.query);
     if (!request) return;
     const consent = await findConsentWithDate(knex, req.user!.id, request.client.id);
     // Remembered only for confidential clients: any app on the device can claim a public
@@ -178,9 +178,10 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
   };
 
   const decide = async (req: Request, res: Response) => {
-    const request = await validate(req, res, req.body as Record<string, unknown>);
+    const body = req.body as Record<string, unknown>;
+    const request = await validate(req, res, body);
     if (!request) return;
-    if (req.body.decision !== 'approve') {
+    if (body.decision !== 'approve') {
       redirect(res, request.redirectUri, {
         error: 'access_denied',
         error_description: 'The user denied the request.',

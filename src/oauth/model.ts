@@ -61,9 +61,9 @@ export function toOAuthClient(row: ClientRow): OAuthClient {
 
 export function createModel(knex: Knex, settings: ModelSettings): AuthorizationCodeModel & RefreshTokenModel {
   return {
-    generateAccessToken: async () => generateToken('access'),
-    generateRefreshToken: async () => generateToken('refresh'),
-    generateAuthorizationCode: async () => generateToken('code'),
+    generateAccessToken: () => Promise.resolve(generateToken('access')),
+    generateRefreshToken: () => Promise.resolve(generateToken('refresh')),
+    generateAuthorizationCode: () => Promise.resolve(generateToken('code')),
 
     /**
      * `secret` is null at the authorization endpoint (the client is only identified), a string
@@ -79,9 +79,11 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
     },
 
     /** The library's own check at the authorization endpoint: loopback URIs on any port (RFC 8252 §7.3). */
-    async validateRedirectUri(redirectUri: string, client) {
+    validateRedirectUri(redirectUri: string, client) {
       const registered = client.redirectUris ?? [];
-      return redirectUriMatches(typeof registered === 'string' ? [registered] : registered, redirectUri);
+      return Promise.resolve(
+        redirectUriMatches(typeof registered === 'string' ? [registered] : registered, redirectUri),
+      );
     },
 
     async saveAuthorizationCode(code, client, user) {
@@ -126,8 +128,8 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
     },
 
     /** Already spent by getAuthorizationCode, before any check the library makes. */
-    async revokeAuthorizationCode() {
-      return true;
+    revokeAuthorizationCode() {
+      return Promise.resolve(true);
     },
 
     async saveToken(token, client, user) {
@@ -171,8 +173,10 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
      * It stays because the library's types require it of every model; it refuses loudly if a
      * change ever starts calling it. (verifyScope, optional in the types, is gone for that reason.)
      */
-    async getAccessToken() {
-      throw new ServerError('Access tokens are checked by ../auth/api-authentication.ts, not by the OAuth library.');
+    getAccessToken() {
+      return Promise.reject(
+        new ServerError('Access tokens are checked by ../auth/api-authentication.ts, not by the OAuth library.'),
+      );
     },
 
     /** A family past its absolute lifetime reads as expired: the library answers invalid_grant. */
@@ -197,12 +201,12 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
      * spending here would burn the token on a refused scope, and leave a moment with the old
      * token spent and no successor. saveToken spends it and stores the successor in one statement.
      */
-    async revokeToken() {
-      return true;
+    revokeToken() {
+      return Promise.resolve(true);
     },
 
-    async validateScope(_user, _client, scope) {
-      return scope ?? false;
+    validateScope(_user, _client, scope) {
+      return Promise.resolve(scope ?? false);
     },
   };
 }

@@ -55,7 +55,7 @@ export async function saveCode(
 ): Promise<CodeRow> {
   const [row] = await knex('oauth_authorization_codes')
     .insert({ ...fields, code_hash: hashToken(code) })
-    .returning('*');
+    .returning<CodeRow[]>('*');
   return row as CodeRow;
 }
 
@@ -77,7 +77,7 @@ export async function spendCode(knex: Knex, code: string): Promise<CodeRow | und
     .where({ code_hash: hashToken(code) })
     .whereNull('consumed_at')
     .update({ consumed_at: knex.fn.now() })
-    .returning([
+    .returning<CodeRow[]>([
       'id',
       'client_id',
       'user_id',
@@ -88,7 +88,7 @@ export async function spendCode(knex: Knex, code: string): Promise<CodeRow | und
       'expires_at',
       'consumed_at',
     ]);
-  return row as CodeRow | undefined;
+  return row;
 }
 
 /**
@@ -156,7 +156,7 @@ export async function rotateRefreshToken(
   token: IssuedToken & { refreshToken: string; refreshTokenExpiresAt: Date },
   familyMaxDays: number,
 ): Promise<boolean> {
-  const result = await knex.raw(
+  const result = await knex.raw<{ rows: unknown[] }>(
     `with spent as (
        update oauth_tokens set refresh_used_at = now()
         where id = ? and refresh_used_at is null and revoked_at is null
@@ -176,7 +176,7 @@ export async function rotateRefreshToken(
       token.scope,
     ],
   );
-  return (result as { rows: unknown[] }).rows.length === 1;
+  return result.rows.length === 1;
 }
 
 export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {

@@ -47,7 +47,9 @@ function isYouOrMutualMember(db: Knex, actor: Actor, userColumn: string) {
     .join('groups as mg', (on) => on.on('mg.id', '=', 'mine.group_id').andOnNull('mg.deactivated_at'))
     .where('mine.user_id', actor.userId)
     .union(db.raw('select ?::uuid', [actor.userId]));
-  return (where: Knex.QueryBuilder) => where.whereIn(userColumn, mutualMembers);
+  return (where: Knex.QueryBuilder) => {
+    where.whereIn(userColumn, mutualMembers);
+  };
 }
 
 /** Users as `u`: the actor and their mutual members. */

@@ -38,7 +38,7 @@ async function withoutIndexesAndForeignKeys(
   load: () => Promise<unknown>,
 ): Promise<void> {
   // PostgreSQL writes both statements of each from its catalog, names quoted as they need.
-  const { rows } = await trx.raw(
+  const { rows } = await trx.raw<{ rows: { drop: string; restore: string }[] }>(
     `select format('drop index %s', indexrelid::regclass) as drop, pg_get_indexdef(indexrelid) as restore, 2 as restore_order
        from pg_index
       where indrelid = ?::regclass and not exists (select 1 from pg_constraint where conindid = indexrelid)
@@ -50,9 +50,9 @@ async function withoutIndexesAndForeignKeys(
       order by restore_order`,
     [table, table],
   );
-  for (const { drop } of rows as { drop: string }[]) await trx.raw(drop);
+  for (const { drop } of rows) await trx.raw(drop);
   await load();
-  for (const { restore } of rows as { restore: string }[]) await trx.raw(restore);
+  for (const { restore } of rows) await trx.raw(restore);
 }
 
 export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Promise<BulkSeedResult> {
@@ -110,7 +110,7 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
         [tickets],
       ),
     );
-    const counts = await trx.raw(
+    const counts = await trx.raw<{ rows: [{ users: number; tickets: number }] }>(
       `select (select count(*)::int from seed_members) as users,
               (select count(*)::int from tickets where group_id in (select id from seed_groups)) as tickets`,
     );

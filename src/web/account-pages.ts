@@ -64,8 +64,9 @@ export function accountPages(knex: Knex): Router {
   router.get('/account/tokens', async (req, res) => showTokens(req, res));
 
   router.post('/account/tokens', csrfProtection, async (req, res) => {
-    const name = tokenNameSchema.safeParse(req.body.name);
-    const lifetime = lifetimeSchema.safeParse(req.body.expires_in_days ?? '30');
+    const body = req.body as Record<string, unknown>;
+    const name = tokenNameSchema.safeParse(body.name);
+    const lifetime = lifetimeSchema.safeParse(body.expires_in_days ?? '30');
     if (!name.success || !lifetime.success) {
       const fieldErrors = {
         ...(name.success ? {} : { name: name.error.issues.map((i) => i.message) }),
@@ -79,7 +80,7 @@ export function accountPages(knex: Knex): Router {
       );
       return;
     }
-    const scopes = [req.body.scope].flat();
+    const scopes = [body.scope].flat();
     const scope = scopes.includes('write') ? ['read', 'write'] : ['read'];
     const expiresInDays = lifetime.data === 'none' ? null : Number(lifetime.data);
     const { row, token } = await createPersonalToken(knex, req.user!.id, { name: name.data, scope, expiresInDays });

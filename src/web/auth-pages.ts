@@ -3,7 +3,6 @@
 // a 401 counts, a login not. Sign-ups are limited per IP: every submission counts.
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { fromZodError } from '../errors';
 import { createUser, findUserByEmail, newUserSchema } from '../users/users';
 import { checkCredentials } from '../auth/passport';
@@ -22,9 +21,10 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLim
   });
 
   router.post('/login', csrfProtection, ...loginLimiters, async (req, res, next) => {
-    const email = typeof req.body.email === 'string' ? req.body.email.trim() : '';
-    const password = typeof req.body.password === 'string' ? req.body.password : '';
-    const returnTo = safeReturnTo(req.body.return_to);
+    const body = req.body as Record<string, unknown>;
+    const email = typeof body.email === 'string' ? body.email.trim() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const returnTo = safeReturnTo(body.return_to);
     const user = email && password ? await checkCredentials(knex, email, password) : undefined;
     if (!user) {
       renderPage(
@@ -47,10 +47,11 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLim
   });
 
   router.post('/signup', csrfProtection, signupLimiter, async (req, res, next) => {
-    const returnTo = safeReturnTo(req.body.return_to);
-    const values = { email: req.body.email, first_name: req.body.first_name, last_name: req.body.last_name };
-    const parsed = newUserSchema.safeParse({ ...values, password: req.body.password });
-    const fieldErrors = parsed.success ? {} : (fromZodError(parsed.error as z.ZodError).options.fields ?? {});
+    const body = req.body as Record<string, unknown>;
+    const returnTo = safeReturnTo(body.return_to);
+    const values = { email: body.email, first_name: body.first_name, last_name: body.last_name };
+    const parsed = newUserSchema.safeParse({ ...values, password: body.password });
+    const fieldErrors = parsed.success ? {} : (fromZodError(parsed.error).options.fields ?? {});
     const email = newUserSchema.shape.email.safeParse(values.email);
     if (email.success && (await findUserByEmail(knex, email.data))) {
       fieldErrors.email = ['is invalid or already taken'];

@@ -5,7 +5,10 @@ import { csrfSync } from 'csrf-sync';
 import type { Request } from 'express';
 
 export const { csrfSynchronisedProtection: csrfProtection, generateToken: csrfToken } = csrfSync({
-  getTokenFromRequest: (req: Request) => (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
+  getTokenFromRequest: (req: Request) => {
+    const token: unknown = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+    return typeof token === 'string' ? token : undefined;
+  },
   errorConfig: {
     statusCode: 403,
     message: 'This form has expired or did not come from this site. Go back, reload the page and try again.',

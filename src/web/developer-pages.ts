@@ -74,11 +74,12 @@ export function developerPages(knex: Knex): Router {
   });
 
   router.post('/developer/applications', csrfProtection, async (req, res) => {
-    const values = { name: req.body.name, redirect_uris: req.body.redirect_uris, client_type: req.body.client_type };
+    const body = req.body as Record<string, unknown>;
+    const values = { name: body.name, redirect_uris: body.redirect_uris, client_type: body.client_type };
     const parsed = registrationSchema.safeParse({
-      name: req.body.name,
-      redirect_uris: redirectUrisFrom(req.body.redirect_uris),
-      client_type: req.body.client_type,
+      name: body.name,
+      redirect_uris: redirectUrisFrom(body.redirect_uris),
+      client_type: body.client_type,
       owner_id: req.user!.id,
     });
     if (!parsed.success) {
@@ -116,10 +117,11 @@ export function developerPages(knex: Knex): Router {
 
   router.post('/developer/applications/:id', csrfProtection, async (req, res) => {
     const client = await ownClient(req);
-    const values = { name: req.body.name, redirect_uris: req.body.redirect_uris };
+    const body = req.body as Record<string, unknown>;
+    const values = { name: body.name, redirect_uris: body.redirect_uris };
     const parsed = editSchema(client).safeParse({
-      name: req.body.name,
-      redirect_uris: redirectUrisFrom(req.body.redirect_uris),
+      name: body.name,
+      redirect_uris: redirectUrisFrom(body.redirect_uris),
     });
     if (!parsed.success) {
       const fieldErrors = formErrors(parsed.error);

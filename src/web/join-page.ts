@@ -24,7 +24,8 @@ export function joinPage(knex: Knex): Router {
 
   router.post('/join', requireLogin, csrfProtection, async (req, res) => {
     const actor: Actor = { userId: req.user!.id };
-    const code = typeof req.body.code === 'string' ? req.body.code : '';
+    const posted: unknown = (req.body as Record<string, unknown>).code;
+    const code = typeof posted === 'string' ? posted : '';
     try {
       const body = parseInput(joinGroupBody, { code });
       const groupId = await knex.transaction((trx) => joinWithCode(trx, actor, body.code));

@@ -28,6 +28,7 @@ export function renderPage(req: Request, res: Response, view: string, locals: Pa
 export function safeReturnTo(value: unknown, fallback = '/account/authorizations'): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\'))
     return fallback;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   if (/[\u0000-\u001f]/.test(value)) return fallback;
   return value;
 }

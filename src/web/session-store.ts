@@ -29,8 +29,8 @@ export class KnexSessionStore extends session.Store {
     this.knex('sessions')
       .where({ sid })
       .where('expires_at', '>', this.knex.fn.now())
-      .first('sess')
-      .then((row) => callback(undefined, row ? (row.sess as session.SessionData) : null), callback);
+      .first<{ sess: session.SessionData } | undefined>('sess')
+      .then((row) => callback(undefined, row ? row.sess : null), callback);
   }
 
   override set(sid: string, sess: session.SessionData, callback?: Callback): void {

@@ -101,8 +101,8 @@ describe('POST /api/v1/events', () => {
 
 describe('PUT|PATCH /api/v1/events/:id', () => {
   it.each(['put', 'patch'] as const)('%s lets an admin change an event', async (method) => {
-    const res = await as(t.app, t.world.tokens.admin)
-      [method](`/api/v1/events/${t.world.events.future.id}`)
+    const agent = as(t.app, t.world.tokens.admin);
+    const res = await agent[method](`/api/v1/events/${t.world.events.future.id}`)
       .send({ name: 'Derby', date_tba: true, start_time: '2027-01-01T00:00:00Z' })
       .expect(200);
     expect(res.body).toMatchObject({

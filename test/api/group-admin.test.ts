@@ -204,7 +204,7 @@ describe('POST /api/v1/groups/join', () => {
   });
 
   it.each([
-    ['an unknown code', async () => 'ZZZZZ-ZZZZZ-ZZZZZ'],
+    ['an unknown code', () => Promise.resolve('ZZZZZ-ZZZZZ-ZZZZZ')],
     [
       'an expired invitation',
       async () => (await buildInvitation(t.knex, { group_id: t.world.groupA.id, expires_at: inDays(-1) })).code,
@@ -217,14 +217,14 @@ describe('POST /api/v1/groups/join', () => {
       "a deactivated group's code",
       async () => {
         await t.knex('groups').where({ id: t.world.groupC.id }).update({ deactivated_at: new Date() });
-        return t.world.groupC.invitation_code as string;
+        return t.world.groupC.invitation_code;
       },
     ],
     [
       'a replaced join code',
       async () => {
         await as(t.app, t.world.tokens.admin).post(`/api/v1/groups/${t.world.groupA.id}/invitation_code`).expect(200);
-        return t.world.groupA.invitation_code as string;
+        return t.world.groupA.invitation_code;
       },
     ],
   ])('answers 400 for %s', async (_name, code) => {

@@ -66,8 +66,8 @@ describe('/api/v1/groups/:id', () => {
   });
 
   it.each(['put', 'patch'] as const)('%s lets an admin change name and description', async (method) => {
-    const res = await as(t.app, t.world.tokens.admin)
-      [method](`/api/v1/groups/${t.world.groupA.id}`)
+    const agent = as(t.app, t.world.tokens.admin);
+    const res = await agent[method](`/api/v1/groups/${t.world.groupA.id}`)
       .send({ name: ' Alpha Club ', description: 'Season 2027' })
       .expect(200);
     expect(res.body).toMatchObject({ name: 'Alpha Club', description: 'Season 2027', role: 'admin', member_count: 2 });

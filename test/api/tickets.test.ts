@@ -18,7 +18,7 @@ describe('GET /api/v1/tickets', () => {
     const { tickets } = t.world;
     expect(ids(await list(t.world.tokens.member))).toEqual(
       [tickets.pastTicket, tickets.ticketB, tickets.ownedByMember, tickets.ownedByAdmin, tickets.available].map(
-        (t) => t!.id,
+        (t) => t.id,
       ),
     );
   });
@@ -70,7 +70,7 @@ describe('GET /api/v1/tickets', () => {
     it('assignee=me: the tickets assigned to you', async () => {
       expect(ids(await list(t.world.tokens.admin, '?assignee=me'))).toEqual([]);
       expect(ids(await list(t.world.tokens.member, '?assignee=me'))).toEqual(
-        [t.world.tickets.pastTicket, t.world.tickets.ownedByMember, t.world.tickets.ownedByAdmin].map((t) => t!.id),
+        [t.world.tickets.pastTicket, t.world.tickets.ownedByMember, t.world.tickets.ownedByAdmin].map((t) => t.id),
       );
     });
 

@@ -82,8 +82,8 @@ describe('/api/v1/user_aliases/:id', () => {
   });
 
   it.each(['put', 'patch'] as const)('%s changes your alias', async (method) => {
-    const res = await as(t.app, t.world.tokens.member)
-      [method](`/api/v1/user_aliases/${t.world.aliases.memberAlias.id}`)
+    const agent = as(t.app, t.world.tokens.member);
+    const res = await agent[method](`/api/v1/user_aliases/${t.world.aliases.memberAlias.id}`)
       .send({ last_name: 'Junior' })
       .expect(200);
     expect(res.body).toMatchObject({ first_name: 'Kid', last_name: 'Junior', display_name: 'Kid Junior' });

@@ -122,8 +122,8 @@ describe('/api/v1/users/me', () => {
   });
 
   it.each(['patch', 'put'] as const)('%s changes the editable fields, trimmed', async (method) => {
-    const res = await as(t.app, t.world.tokens.member)
-      [method]('/api/v1/users/me')
+    const agent = as(t.app, t.world.tokens.member);
+    const res = await agent[method]('/api/v1/users/me')
       .send({
         first_name: ' Maxi ',
         timezone: 'Europe/Vienna',

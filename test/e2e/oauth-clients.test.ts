@@ -146,10 +146,10 @@ describe('a client written against the original SeatShare docs', () => {
   it('GET /oauth/authorization, GET /oauth/token, then Authorization: bearer TOKEN;', async () => {
     const user = await buildUser(db.knex);
     const registered = await buildClient(db.knex, { redirect_uris: [CB] });
-    const authorization = `/oauth/authorization?${new URLSearchParams({ client_id: registered.client_id, redirect_uri: CB, response_type: 'code' })}`;
+    const authorization = `/oauth/authorization?${new URLSearchParams({ client_id: registered.client_id, redirect_uri: CB, response_type: 'code' }).toString()}`;
     const callback = new URL(await fetchBrowser(live.baseUrl).authorize(authorization, user.email, FACTORY_PASSWORD));
     const code = callback.searchParams.get('code')!;
-    const tokenUrl = `${live.baseUrl}/oauth/token?${new URLSearchParams({ client_id: registered.client_id, client_secret: registered.secret!, code, grant_type: 'authorization_code', redirect_uri: CB })}`;
+    const tokenUrl = `${live.baseUrl}/oauth/token?${new URLSearchParams({ client_id: registered.client_id, client_secret: registered.secret!, code, grant_type: 'authorization_code', redirect_uri: CB }).toString()}`;
     const response = await fetch(tokenUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get('deprecation')).toBe('true');

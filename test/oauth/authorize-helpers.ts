@@ -27,7 +27,7 @@ export function authorizeUrl(params: Record<string, string | undefined>, path = 
     string,
     string
   >;
-  return `${path}?${new URLSearchParams(defined)}`;
+  return `${path}?${new URLSearchParams(defined).toString()}`;
 }
 
 export function baseParams(clientId: string, extra: Record<string, string | undefined> = {}) {

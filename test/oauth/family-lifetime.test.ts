@@ -136,20 +136,16 @@ describe('revoking an app', () => {
     const othersCode = await buildAuthorizationCode(db.knex, { client_id: client.id });
 
     const b = browser(app);
-    await b.login(user.email as string);
+    await b.login(user.email);
     const revoked = await b.submit('/account/authorizations', `/account/authorizations/${client.client_id}/revoke`, {});
     expect(revoked.status).toBe(303);
 
-    const res = await request(app)
-      .post('/oauth/token')
-      .auth(client.client_id, client.secret!)
-      .type('form')
-      .send({
-        grant_type: 'authorization_code',
-        code: code.code,
-        redirect_uri: 'http://127.0.0.1:9999/cb',
-        code_verifier: pkce.verifier,
-      });
+    const res = await request(app).post('/oauth/token').auth(client.client_id, client.secret!).type('form').send({
+      grant_type: 'authorization_code',
+      code: code.code,
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+      code_verifier: pkce.verifier,
+    });
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
     expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).not.toBeNull();
     expect((await db.knex('oauth_authorization_codes').where({ id: othersCode.id }).first()).consumed_at).toBeNull(); // another user's

@@ -78,16 +78,13 @@ describe('the authorization endpoint', () => {
       .send({ ...hiddenFields(page.text), decision: 'approve' })
       .expect(302);
     const { code } = redirectParams(approved.headers.location);
-    const res = await request(app)
-      .post('/oauth/token')
-      .type('form')
-      .send({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: sent,
-        client_id: client.client_id,
-        code_verifier: pkce.verifier,
-      });
+    const res = await request(app).post('/oauth/token').type('form').send({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: sent,
+      client_id: client.client_id,
+      code_verifier: pkce.verifier,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       access_token: expect.stringMatching(/^ssa_/),

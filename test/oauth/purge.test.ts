@@ -97,15 +97,12 @@ describe('purgeExpired', () => {
       user_id: first.user_id,
     });
     expect(await purgeExpired(db.knex)).toEqual({ tokens: 1, codes: 0 });
-    const res = await request(testApp(db.db))
-      .post('/oauth/token')
-      .type('form')
-      .send({
-        grant_type: 'refresh_token',
-        refresh_token: last.refresh_token,
-        client_id: client.client_id,
-        client_secret: client.secret,
-      });
+    const res = await request(testApp(db.db)).post('/oauth/token').type('form').send({
+      grant_type: 'refresh_token',
+      refresh_token: last.refresh_token,
+      client_id: client.client_id,
+      client_secret: client.secret,
+    });
     expect(res.body.error).toBe('invalid_grant');
   });
 });

@@ -93,7 +93,7 @@ describe('parameters sent twice or not as strings (RFC 6749 §3.2)', () => {
       expectInvalidRequest(await request(app).get(`/oauth/token?${formWithRepeat(fields, name)}`), `${name} twice`);
     }
     await request(app)
-      .get(`/oauth/token?${new URLSearchParams(fields)}`)
+      .get(`/oauth/token?${new URLSearchParams(fields).toString()}`)
       .expect(200);
   });
 
@@ -174,16 +174,13 @@ describe('loopback redirect URIs at the token endpoint (RFC 8252 §7.3)', () => 
         code_challenge: pkce.challenge,
         code_challenge_method: 'S256',
       });
-      return request(app)
-        .post('/oauth/token')
-        .type('form')
-        .send({
-          grant_type: 'authorization_code',
-          code: code.code,
-          redirect_uri: sent,
-          code_verifier: pkce.verifier,
-          client_id: client.client_id,
-        });
+      return request(app).post('/oauth/token').type('form').send({
+        grant_type: 'authorization_code',
+        code: code.code,
+        redirect_uri: sent,
+        code_verifier: pkce.verifier,
+        client_id: client.client_id,
+      });
     };
     const port = 'http://127.0.0.1:53682/callback';
     expect((await exchange(port, port)).status).toBe(200);

@@ -248,7 +248,7 @@ describe('the documented SeatShare GET form', () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex, {}, { code_challenge: null, code_challenge_method: null });
     const query = new URLSearchParams(codeExchangeFields(issued, { code_verifier: undefined }));
-    const res = await request(app).get(`/oauth/token?${query}`).expect(200);
+    const res = await request(app).get(`/oauth/token?${query.toString()}`).expect(200);
     expect(res.headers.deprecation).toBe('true');
     expect(res.body.token_type).toBe('bearer');
   });
@@ -256,7 +256,7 @@ describe('the documented SeatShare GET form', () => {
   it('is refused without a client secret', async () => {
     const app = testApp(db.db);
     const query = new URLSearchParams(codeExchangeFields(await issueCode(db.knex, { client_type: 'public' })));
-    expectOAuthError(await request(app).get(`/oauth/token?${query}`), 400, 'invalid_request');
+    expectOAuthError(await request(app).get(`/oauth/token?${query.toString()}`), 400, 'invalid_request');
   });
 });
 

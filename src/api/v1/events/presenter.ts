@@ -23,6 +23,8 @@ export const eventView = named(
   }),
 );
 
+type TicketCounts = { total: number; available: number; mine: number };
+
 export interface EventRow {
   id: string;
   group_id: string;
@@ -34,11 +36,12 @@ export interface EventRow {
   created_at: Date;
   role: Role; // the caller's role in the event's group (not presented; for the policy)
   /** json_build_object(total, available, mine): JSON, so it arrives parsed on both databases. */
-  ticket_counts: { total: number; available: number; mine: number } | string;
+  ticket_counts: TicketCounts | string;
 }
 
 export function presentEvent(event: EventRow): z.output<typeof eventView> {
-  const counts = typeof event.ticket_counts === 'string' ? JSON.parse(event.ticket_counts) : event.ticket_counts;
+  const counts =
+    typeof event.ticket_counts === 'string' ? (JSON.parse(event.ticket_counts) as TicketCounts) : event.ticket_counts;
   return {
     id: event.id,
     group_id: event.group_id,

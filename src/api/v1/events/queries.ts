@@ -57,7 +57,7 @@ export async function findEvent(
   { lock = false } = {},
 ): Promise<EventRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const query = visibleEvents(db, actor).where('e.id', id).first(eventColumns(db, actor));
+  const query = visibleEvents(db, actor).where('e.id', id).first<EventRow | undefined>(eventColumns(db, actor));
   if (lock) query.forUpdate('e');
   return query;
 }
@@ -69,8 +69,8 @@ type EventFields = Pick<EventRow, 'name' | 'start_time'> &
 export async function createEvent(db: Knex, group: Authorized<GroupRow>, fields: EventFields): Promise<string> {
   const [created] = await db('events')
     .insert({ ...fields, group_id: group.id })
-    .returning('id');
-  return created.id;
+    .returning<{ id: string }[]>('id');
+  return (created as { id: string }).id;
 }
 
 export async function updateEvent(db: Knex, event: Authorized<EventRow>, changes: Partial<EventFields>): Promise<void> {
@@ -86,7 +86,10 @@ export async function countEventTickets(
   actor: Actor,
   event: Authorized<EventRow>,
 ): Promise<number> {
-  const row = await visibleTickets(trx, actor).where('t.event_id', event.id).count({ count: '*' }).first();
+  const row = await visibleTickets(trx, actor)
+    .where('t.event_id', event.id)
+    .count({ count: '*' })
+    .first<{ count: string | number } | undefined>();
   return Number(row?.count ?? 0);
 }
 

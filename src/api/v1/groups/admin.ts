@@ -13,9 +13,10 @@ export async function createGroup(
 ): Promise<string> {
   const [group] = await trx('groups')
     .insert({ ...fields, invitation_code: generateJoinCode() })
-    .returning('id');
-  await trx('memberships').insert({ group_id: group.id, user_id: actor.userId, role: 'admin' });
-  return group.id;
+    .returning<{ id: string }[]>('id');
+  const { id } = group as { id: string };
+  await trx('memberships').insert({ group_id: id, user_id: actor.userId, role: 'admin' });
+  return id;
 }
 
 /** Deactivated groups and everything in them disappear from the API (the scopes skip them). */

@@ -28,7 +28,7 @@ export async function createInvitation(
       invited_by_id: actor.userId,
       expires_at: new Date(Date.now() + INVITATION_DAYS * 24 * 60 * 60 * 1000),
     })
-    .returning(COLUMNS);
+    .returning<InvitationRow[]>(COLUMNS);
   return { invitation: invitation as InvitationRow, code };
 }
 
@@ -51,7 +51,7 @@ export async function findInvitation(
   id: string,
 ): Promise<InvitationRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return listInvitations(db, actor, group).where('i.id', id).first();
+  return listInvitations(db, actor, group).where('i.id', id).first<InvitationRow | undefined>();
 }
 
 /**

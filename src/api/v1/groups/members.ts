@@ -46,11 +46,14 @@ const WRONG_CODE = 'is not a valid invitation or join code (it may be used, canc
 /** Joins the group a code opens; returns its id. 400 for a code that opens nothing, 409 if already a member. */
 export async function joinWithCode(trx: Knex.Transaction, actor: Actor, code: string): Promise<string> {
   const invitation = code.startsWith('ssi_');
-  const found: { group_id: string; invitation_id?: string } | undefined = invitation
-    ? await invitationOpenedByCode(trx, hashToken(code)).first('i.group_id', 'i.id as invitation_id')
-    : await groupOpenedByJoinCode(trx, code.toUpperCase()).first('g.id as group_id');
+  type Opened = { group_id: string; invitation_id?: string } | undefined;
+  const found = invitation
+    ? await invitationOpenedByCode(trx, hashToken(code)).first<Opened>('i.group_id', 'i.id as invitation_id')
+    : await groupOpenedByJoinCode(trx, code.toUpperCase()).first<Opened>('g.id as group_id');
   if (!found) throw validationFailed({ code: [WRONG_CODE] });
-  const already = await visibleGroups(trx, actor).where('g.id', found.group_id).first('g.id');
+  const already = await visibleGroups(trx, actor)
+    .where('g.id', found.group_id)
+    .first<{ id: string } | undefined>('g.id');
   if (already) throw conflict('You are already a member of this group.');
   if (found.invitation_id) {
     // Single use: of concurrent redemptions, exactly one updates the row.

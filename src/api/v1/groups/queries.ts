@@ -39,7 +39,7 @@ export async function findGroup(
   { lock = false } = {},
 ): Promise<GroupRow | undefined> {
   if (!isUuid(id)) return undefined;
-  const query = visibleGroups(db, actor).where('g.id', id).first(groupColumns(db));
+  const query = visibleGroups(db, actor).where('g.id', id).first<GroupRow | undefined>(groupColumns(db));
   if (lock) query.forNoKeyUpdate('g', 'm');
   return query;
 }
@@ -53,6 +53,6 @@ export async function updateGroup(
   const [updated] = await db('groups')
     .where({ id: group.id })
     .update({ ...changes, updated_at: db.fn.now() })
-    .returning(['name', 'description', 'updated_at']);
+    .returning<Pick<GroupRow, 'name' | 'description' | 'updated_at'>[]>(['name', 'description', 'updated_at']);
   return { ...group, ...updated };
 }

@@ -57,7 +57,7 @@ export async function resolveTicketChanges(
         ? assigneeChanges || assigneeAfter === actor.userId // clearing: what a new assignee does anyway
         : isValidAliasChoice(
             actor,
-            found.alias_owner ? { user_id: String(found.alias_owner) } : undefined,
+            typeof found.alias_owner === 'string' ? { user_id: found.alias_owner } : undefined,
             assigneeAfter,
           ));
     if (!valid) fields.alias_id = ['must be one of your aliases, on a ticket assigned to you'];

@@ -76,6 +76,8 @@ export async function recordRequest(
       changes: '{}',
       message: message ?? null,
     })
-    .returning('id');
-  return listHistory(db, actor, ticket).where('h.id', entry.id).first();
+    .returning<{ id: string }[]>('id');
+  return listHistory(db, actor, ticket)
+    .where('h.id', (entry as { id: string }).id)
+    .first<HistoryRow>();
 }

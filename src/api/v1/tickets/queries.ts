@@ -64,7 +64,9 @@ export function listTickets(db: Knex, actor: Actor, filters: TicketFilters): Kne
   if (filters.assignee === 'me') query.where('t.assignee_id', actor.userId);
   if (filters.show) {
     // SPEC §5: past and future are about your own seats, the ones you own or hold.
-    query.where((mine) => mine.where('t.owner_id', actor.userId).orWhere('t.assignee_id', actor.userId));
+    query.where((mine) => {
+      mine.where('t.owner_id', actor.userId).orWhere('t.assignee_id', actor.userId);
+    });
     query.where('e.start_time', filters.show === 'future' ? '>=' : '<', db.fn.now());
   }
   if (filters.groupId) query.where('t.group_id', filters.groupId);
@@ -96,7 +98,7 @@ export async function findFilterTargets(
 
 /** Tickets you can see, in the order of `ids` (after creating them). */
 export async function findTickets(db: Knex, actor: Actor, ids: string[]): Promise<TicketRow[]> {
-  const rows: TicketRow[] = await withSummaries(db, visibleTickets(db, actor)).whereIn('t.id', ids);
+  const rows = (await withSummaries(db, visibleTickets(db, actor)).whereIn('t.id', ids)) as TicketRow[];
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
@@ -110,6 +112,6 @@ export async function findTicket(
 ): Promise<TicketRow | undefined> {
   if (!isUuid(id)) return undefined;
   const query = withSummaries(db, visibleTickets(db, actor)).where('t.id', id);
-  if (lock) return query.forUpdate('t').first();
+  if (lock) return query.forUpdate('t').first<TicketRow | undefined>();
   return selectFirstPrepared<TicketRow>(db, query);
 }

@@ -29,7 +29,7 @@ export async function createAlias(
 ): Promise<AliasRow> {
   const [created] = await db('user_aliases')
     .insert({ ...alias, user_id: actor.userId })
-    .returning(COLUMNS);
+    .returning<AliasRow[]>(COLUMNS);
   return created as AliasRow;
 }
 
@@ -42,7 +42,7 @@ export async function updateAlias(
   const [updated] = await db('user_aliases')
     .where({ id: alias.id })
     .update({ ...changes, updated_at: db.fn.now() })
-    .returning(COLUMNS);
+    .returning<AliasRow[]>(COLUMNS);
   return updated as AliasRow;
 }
 

@@ -47,6 +47,6 @@ export async function updateUser(
   const [updated] = await db('users')
     .where({ id: user.id })
     .update({ ...changes, updated_at: db.fn.now() })
-    .returning(COLUMNS);
+    .returning<PresentableUser[]>(COLUMNS);
   return updated as PresentableUser;
 }
