@@ -37,6 +37,19 @@ function allowFormRedirectTo(res: Response, redirectUri: string): void {
   res.setHeader('Content-Security-Policy', policy.replace("form-action 'self'", `form-action 'self' ${source}`));
 }
 
+/** A validated request as the parameters the library mints a code from and the consent form posts back. */
+function requestParameters(request: AuthorizationRequest): Record<string, string | undefined> {
+  return {
+    client_id: request.client.client_id,
+    redirect_uri: request.redirectUri,
+    response_type: 'code',
+    scope: request.scope.join(' '),
+    state: request.state,
+    code_challenge: request.codeChallenge,
+    code_challenge_method: request.codeChallengeMethod,
+  };
+}
+
 export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Config): Router {
   const router = Router();
   const issuer = config.baseUrl;
@@ -101,15 +114,7 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
       method: 'POST',
       headers: {},
       query: {},
-      body: {
-        client_id: request.client.client_id,
-        redirect_uri: request.redirectUri,
-        response_type: 'code',
-        scope: request.scope.join(' '),
-        state: request.state,
-        code_challenge: request.codeChallenge,
-        code_challenge_method: request.codeChallengeMethod,
-      },
+      body: requestParameters(request),
     });
     const code = await oauth.authorize(oauthRequest, new OAuth2Server.Response(), {
       authenticateHandler: { handle: () => ({ id: userId }) },
@@ -163,17 +168,7 @@ export function authorizationRoutes(knex: Knex, oauth: OAuth2Server, config: Con
       askedEveryTime: request.client.client_type === 'public',
       scopes: request.scope.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
       redirectUri: request.redirectUri,
-      params: Object.fromEntries(
-        Object.entries({
-          client_id: request.client.client_id,
-          redirect_uri: request.redirectUri,
-          response_type: 'code',
-          scope: request.scope.join(' '),
-          state: request.state,
-          code_challenge: request.codeChallenge,
-          code_challenge_method: request.codeChallengeMethod,
-        }).filter(([, value]) => value !== undefined),
-      ),
+      params: Object.fromEntries(Object.entries(requestParameters(request)).filter(([, value]) => value !== undefined)),
     });
   };
 

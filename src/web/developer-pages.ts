@@ -37,13 +37,14 @@ const editSchema = (client: ClientRow) =>
 
 /** Field errors keyed by form field (`redirect_uris.1` → `redirect_uris`). */
 function formErrors(error: z.ZodError): Record<string, string[]> {
-  const fields: Record<string, string[]> = {};
+  // A Map, like fromZodError: a field name must never meet Object.prototype's (`constructor`).
+  const fields = new Map<string, string[]>();
   for (const [key, messages] of Object.entries(fromZodError(error).options.fields ?? {})) {
-    const [name, index] = key.split('.');
+    const [name = key, index] = key.split('.');
     const prefix = index !== undefined ? `line ${Number(index) + 1}: ` : '';
-    (fields[name!] ??= []).push(...messages.map((m) => prefix + m));
+    fields.set(name, [...(fields.get(name) ?? []), ...messages.map((m) => prefix + m)]);
   }
-  return fields;
+  return Object.fromEntries(fields);
 }
 
 export function developerPages(knex: Knex): Router {
