@@ -13,6 +13,8 @@ import type { UserRow } from '../src/users/users';
 import type { ClientRow } from '../src/oauth/clients';
 import type { CodeRow, TokenRow } from '../src/oauth/store';
 import type { PersonalTokenRow } from '../src/auth/personal-tokens';
+import type { EventRecord } from '../src/api/v1/events/presenter';
+import type { TicketRecord } from '../src/api/v1/tickets/presenter';
 
 type Row = Record<string, unknown>;
 
@@ -43,35 +45,6 @@ export interface AliasRecord {
   user_id: string;
   first_name: string;
   last_name: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface EventRecord {
-  id: string;
-  group_id: string;
-  name: string;
-  description: string;
-  start_time: Date;
-  date_tba: boolean;
-  time_tba: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface TicketRecord {
-  id: string;
-  group_id: string;
-  event_id: string;
-  owner_id: string;
-  assignee_id: string | null;
-  alias_id: string | null;
-  section: string;
-  row: string;
-  seat: string;
-  /** numeric(10, 2): a decimal string. */
-  cost: string;
-  note: string;
   created_at: Date;
   updated_at: Date;
 }

@@ -25,7 +25,8 @@ export const eventView = named(
 
 type TicketCounts = { total: number; available: number; mine: number };
 
-export interface EventRow {
+/** A row of the events table. */
+export interface EventRecord {
   id: string;
   group_id: string;
   name: string;
@@ -34,6 +35,11 @@ export interface EventRow {
   date_tba: boolean;
   time_tba: boolean;
   created_at: Date;
+  updated_at: Date;
+}
+
+/** An event as the scoped queries read it (eventColumns): the record, the caller's role and the counts. */
+export interface EventRow extends Omit<EventRecord, 'updated_at'> {
   role: Role; // the caller's role in the event's group (not presented; for the policy)
   /** json_build_object(total, available, mine): JSON, so it arrives parsed on both databases. */
   ticket_counts: TicketCounts | string;

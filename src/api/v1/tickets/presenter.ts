@@ -26,7 +26,8 @@ export const ticketView = named(
   }),
 );
 
-export interface TicketRow {
+/** A row of the tickets table (the generated *_sort columns left out). */
+export interface TicketRecord {
   id: string;
   group_id: string;
   event_id: string;
@@ -36,10 +37,15 @@ export interface TicketRow {
   section: string;
   row: string;
   seat: string;
+  /** numeric(10, 2): a decimal string. */
   cost: string;
   note: string;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A ticket as the scoped queries read it: the record and what the presenter names. */
+export interface TicketRow extends TicketRecord {
   event_name: string;
   event_start_time: Date;
   /** The display names (users/display-name.ts, computed in SQL) of the owner, assignee and alias. */
