@@ -68,3 +68,18 @@ export async function start(
       }),
   };
 }
+
+/** SeatShare's environment in the bench: its database, `workers` processes, no drain, limits out of the way. */
+export function seatShareEnv(databaseUrl: string, port: number, workers: number): NodeJS.ProcessEnv {
+  return {
+    DATABASE_URL: databaseUrl,
+    BASE_URL: `http://127.0.0.1:${port}`,
+    WEB_CONCURRENCY: String(workers),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
+    // The bench measures speed, not the limits: one token and one IP make every request.
+    RATE_LIMIT_API_PER_TOKEN: '1000000',
+    RATE_LIMIT_TOKEN_PER_IP: '1000000',
+  };
+}

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { ensureDataset } from './datasets';
 import { CODE_VERIFIER, REDIRECT_URI, connect, makeCodes, makeFixtures, makeRefreshTokens } from './fixtures';
 import { load, type LoadRequest } from './load';
-import { freePort, start } from './processes';
+import { freePort, seatShareEnv, start } from './processes';
 import { UsageError } from './run';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -117,16 +117,7 @@ async function main() {
     'SeatShare',
     process.execPath,
     ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(ROOT, 'dist/src/server.js')],
-    {
-      DATABASE_URL: dataset.url,
-      BASE_URL: `http://127.0.0.1:${port}`,
-      WEB_CONCURRENCY: '1',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
-      RATE_LIMIT_API_PER_TOKEN: '1000000',
-      RATE_LIMIT_TOKEN_PER_IP: '1000000',
-    },
+    seatShareEnv(dataset.url, port, 1),
     port,
   );
   const window: Window = {};

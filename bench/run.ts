@@ -25,7 +25,7 @@ import {
   type Fixtures,
 } from './fixtures';
 import { load, type LoadRequest, type LoadResult } from './load';
-import { freePort, start, type Started } from './processes';
+import { freePort, seatShareEnv, start, type Started } from './processes';
 import { printReport, writeReport, type Row, type ScalePoint } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -103,17 +103,7 @@ function startApp(url: string, port: number, workers: number): Promise<Started> 
     'SeatShare',
     process.execPath,
     [path.join(ROOT, 'dist/src/server.js')],
-    {
-      DATABASE_URL: url,
-      BASE_URL: `http://127.0.0.1:${port}`,
-      WEB_CONCURRENCY: String(workers),
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_DRAIN_MS: '0', // no load balancer to tell: stop at once between rows
-      // The bench measures speed, not the limits: one token and one IP make every request.
-      RATE_LIMIT_API_PER_TOKEN: '1000000',
-      RATE_LIMIT_TOKEN_PER_IP: '1000000',
-    },
+    seatShareEnv(url, port, workers),
     port,
   );
 }
