@@ -6,6 +6,7 @@ import { testApp, testConfig } from '../helpers/app';
 import { browser, pkcePair } from '../helpers/browser';
 import { buildAuthorizationCode, buildClient, buildConsent, buildToken, buildUser } from '../factories';
 import { hashToken } from '../../src/security/tokens';
+import { issueCode } from './token-helpers';
 import * as familyLifetime from '../../migrations/20261130000100_refresh_family_lifetime';
 
 const db = useTestDatabase();
@@ -71,13 +72,7 @@ describe('the absolute lifetime of a refresh family', () => {
 
   it('starts a family at the code exchange and follows REFRESH_FAMILY_MAX_DAYS', async () => {
     const app = testApp(db.db, { config: testConfig({ REFRESH_FAMILY_MAX_DAYS: '7' }) });
-    const client = await buildClient(db.knex);
-    const pkce = pkcePair();
-    const code = await buildAuthorizationCode(db.knex, {
-      client_id: client.id,
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    });
+    const { client, pkce, code } = await issueCode(db.knex);
     const before = Date.now();
     const res = await request(app)
       .post('/oauth/token')

@@ -6,6 +6,7 @@ import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
 import { pkcePair } from '../helpers/browser';
 import { buildAuthorizationCode, buildClient, buildToken } from '../factories';
+import { issueCode } from './token-helpers';
 
 const db = useTestDatabase();
 const CB = 'http://127.0.0.1:9999/cb';
@@ -41,13 +42,7 @@ async function everyMalformedParameter(
 }
 
 async function worldOf(app: App) {
-  const client = await buildClient(db.knex);
-  const pkce = pkcePair();
-  const code = await buildAuthorizationCode(db.knex, {
-    client_id: client.id,
-    code_challenge: pkce.challenge,
-    code_challenge_method: 'S256',
-  });
+  const { client, pkce, code } = await issueCode(db.knex);
   const token = await buildToken(db.knex, { client_id: client.id });
   const credentials = { client_id: client.client_id, client_secret: client.secret! };
   const post = (path: string) => (body: string | object) =>
