@@ -141,7 +141,7 @@ export function createApp(
   pages.use(sessionMiddleware(config, createSessionStore(knex)));
   pages.use(passport.session());
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }));
-  pages.use(authPages(knex, loginLimits, rateLimiters.signup));
+  pages.use(authPages(knex, passport, loginLimits, rateLimiters.signup));
   pages.use(authorizationRoutes(knex, oauth, config));
   pages.use(developerPages(knex));
   pages.use(accountPages(knex));

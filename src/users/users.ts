@@ -44,3 +44,13 @@ export async function createUser(knex: Knex, user: NewUser): Promise<UserRow> {
 export async function findUserByEmail(knex: Knex, email: string): Promise<UserRow | undefined> {
   return knex<UserRow>('users').whereRaw('lower(email) = lower(?)', [email.trim()]).first();
 }
+
+/** The columns a signed-in session carries (passport's deserializeUser). */
+export const SESSION_USER_COLUMNS = ['id', 'email', 'first_name', 'last_name'] as const;
+export type SessionUserRow = Pick<UserRow, (typeof SESSION_USER_COLUMNS)[number]>;
+
+export function findSessionUser(knex: Knex, id: string): Promise<SessionUserRow | undefined> {
+  return knex<UserRow>('users')
+    .where({ id })
+    .first(...SESSION_USER_COLUMNS);
+}

@@ -5,11 +5,16 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { fromZodError } from '../errors';
 import { createUser, findUserByEmail, newUserSchema } from '../users/users';
-import { checkCredentials } from '../auth/passport';
+import { sessionUserOf, type SeatSharePassport } from '../auth/passport';
 import { csrfProtection } from './csrf';
 import { renderPage, safeReturnTo } from './render';
 
-export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLimiter: RequestHandler): Router {
+export function authPages(
+  knex: Knex,
+  passport: SeatSharePassport,
+  loginLimiters: RequestHandler[],
+  signupLimiter: RequestHandler,
+): Router {
   const router = Router();
 
   router.get('/', (req, res) => {
@@ -20,26 +25,24 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLim
     renderPage(req, res, 'login', { title: 'Log in', email: '', returnTo: safeReturnTo(req.query.return_to) });
   });
 
-  router.post('/login', csrfProtection, ...loginLimiters, async (req, res, next) => {
+  // Through passport's local strategy (src/auth/passport.ts); a refusal, missing fields
+  // included, re-renders the form with one generic message.
+  router.post('/login', csrfProtection, ...loginLimiters, (req, res, next) => {
     const body = req.body as Record<string, unknown>;
     const email = typeof body.email === 'string' ? body.email.trim() : '';
-    const password = typeof body.password === 'string' ? body.password : '';
     const returnTo = safeReturnTo(body.return_to);
-    const user = email && password ? await checkCredentials(knex, email, password) : undefined;
-    if (!user) {
-      renderPage(
-        req,
-        res,
-        'login',
-        { title: 'Log in', email, returnTo, error: 'Email or password is incorrect.' },
-        401,
-      );
-      return;
-    }
-    req.login({ id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name }, (error) => {
+    const signIn = (error: unknown, user: Express.User | false) => {
       if (error) return next(error);
-      res.redirect(303, returnTo);
-    });
+      if (!user) {
+        const values = { title: 'Log in', email, returnTo, error: 'Email or password is incorrect.' };
+        return renderPage(req, res, 'login', values, 401);
+      }
+      req.login(user, (loginError) => {
+        if (loginError) return next(loginError);
+        res.redirect(303, returnTo);
+      });
+    };
+    (passport.authenticate('local', signIn) as RequestHandler)(req, res, next);
   });
 
   router.get('/signup', (req, res) => {
@@ -67,7 +70,7 @@ export function authPages(knex: Knex, loginLimiters: RequestHandler[], signupLim
       return;
     }
     const user = await createUser(knex, parsed.data);
-    req.login({ id: user.id, email: user.email, first_name: user.first_name, last_name: user.last_name }, (error) => {
+    req.login(sessionUserOf(user), (error) => {
       if (error) return next(error);
       res.redirect(303, returnTo);
     });

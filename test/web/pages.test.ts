@@ -104,6 +104,30 @@ describe('login and logout', () => {
     }
   });
 
+  it('refuses a missing password and a repeated email field with the same message, never a 5xx', async () => {
+    const user = await buildUser(db.knex, { email: 'ann@example.com' });
+    const b = browser(testApp(db.db));
+    const missing = await b.submit('/login', '/login', { email: user.email });
+    expect(missing.status).toBe(401);
+    expect(missing.text).toContain('Email or password is incorrect.');
+    // Written out: a form serializer would name the copies email[0], email[1].
+    const form = csrfFrom((await b.agent.get('/login')).text);
+    const repeated = await b.agent
+      .post('/login')
+      .type('form')
+      .send(
+        new URLSearchParams([
+          ['_csrf', form],
+          ['email', user.email],
+          ['email', user.email],
+          ['password', FACTORY_PASSWORD],
+        ]).toString(),
+      );
+    expect(repeated.status).toBe(401);
+    expect(repeated.text).toContain('Email or password is incorrect.');
+    expect(await db.knex('sessions').whereNotNull('user_id').first()).toBeUndefined();
+  });
+
   it('refuses a login POST without the CSRF token', async () => {
     const user = await buildUser(db.knex);
     const b = browser(testApp(db.db));
