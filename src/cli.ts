@@ -181,7 +181,8 @@ const seedBulkCommand: Command<{ tickets: number }> = {
     const result = await seedBulk(knex, input);
     const seconds = (Date.now() - started) / 1000;
     const text = [
-      `Seeded ${result.tickets} tickets, ${result.events} events, ${result.users} users in ${result.groups} groups (${seconds.toFixed(1)} s).`,
+      `Seeded ${result.tickets} tickets, ${result.events} events, ${result.users} users ` +
+        `in ${result.groups} groups (${seconds.toFixed(1)} s).`,
       `Log in as any of them, e.g. ${result.sampleEmail}, password ${SEED_PASSWORD}.`,
     ].join('\n');
     return { json: { ...result, seconds }, text };

@@ -98,7 +98,8 @@ const environmentSchema = z
         code: 'custom',
         path: ['TRUST_PROXY'],
         message:
-          'must not be "true" in production (any client could pick its own IP): name your proxies ("loopback, 10.0.0.0/8") or give a hop count',
+          'must not be "true" in production (any client could pick its own IP): ' +
+          'name your proxies ("loopback, 10.0.0.0/8") or give a hop count',
       });
     }
   });

@@ -224,9 +224,11 @@ export async function runDemo(knex: Knex, baseUrl: string) {
     const text = [
       'Demo data created.',
       `  Users (password "${DEMO_PASSWORD}"): ${PEOPLE.map((p) => p.email).join(', ')}`,
-      `  "${football.name}": Alice and Dave admins, Bob and Carol members (join code ${football.invitation_code}); a pending invitation for frank@example.com`,
+      `  "${football.name}": Alice and Dave admins, Bob and Carol members ` +
+        `(join code ${football.invitation_code}); a pending invitation for frank@example.com`,
       `  "${concerts.name}": Dave admin, Erin and Alice members (join code ${concerts.invitation_code})`,
-      `  ${json.events} events (past and future) and ${json.tickets} tickets: owned, assigned and available; Carol has asked for one`,
+      `  ${json.events} events (past and future) and ${json.tickets} tickets: ` +
+        'owned, assigned and available; Carol has asked for one',
       `  Confidential client: client_id ${client.client_id}, client_secret ${clientSecret} (redirect ${DEMO_REDIRECT})`,
       `  Public client (PKCE): client_id ${mobile.client_id}`,
       `  Alice's personal token: ${token}`,
@@ -235,7 +237,9 @@ export async function runDemo(knex: Knex, baseUrl: string) {
       `  curl -H "Authorization: Token ${token}" ${baseUrl}/api/v1/tickets?owner=me`,
       `  API docs, with "Authorize" through OAuth: ${docsUrl}`,
       `  Log in at ${baseUrl}/login, or start an authorization:`,
-      `  ${baseUrl}/oauth/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(DEMO_REDIRECT)}&scope=read%20write&state=demo&code_challenge=<S256 challenge>&code_challenge_method=S256`,
+      `  ${baseUrl}/oauth/authorize?response_type=code&client_id=${client.client_id}` +
+        `&redirect_uri=${encodeURIComponent(DEMO_REDIRECT)}&scope=read%20write&state=demo` +
+        '&code_challenge=<S256 challenge>&code_challenge_method=S256',
     ].join('\n');
     return { json, text };
   });

@@ -29,7 +29,9 @@ export function authenticateRoute(knex: Knex, limiters: RequestHandler[]): Route
       {
         summary: 'Log in for a personal API token',
         description:
-          'Answers a new personal token, to send as `Authorization: Token <token>`. Failed attempts are rate-limited per account from one IP, per account and per IP; an account mints a limited number of tokens per hour.',
+          'Answers a new personal token, to send as `Authorization: Token <token>`. ' +
+          'Failed attempts are rate-limited per account from one IP, per account and per IP; ' +
+          'an account mints a limited number of tokens per hour.',
         public: true,
         body: credentialsSchema,
         responses: {

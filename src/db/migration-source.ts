@@ -22,7 +22,8 @@ export const migrationSource: Knex.MigrationSource<string> = {
     return name;
   },
   getMigration(name) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time, loaded as knex's own source does (import() would need ESM under jest)
+    // A path known only at run time, loaded as knex's own source does (import() would need ESM under jest).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     return Promise.resolve(require(path.join(MIGRATIONS_DIR, name + EXTENSION)) as Knex.Migration);
   },
 };

@@ -39,7 +39,8 @@ async function withoutIndexesAndForeignKeys(
 ): Promise<void> {
   // PostgreSQL writes both statements of each from its catalog, names quoted as they need.
   const { rows } = await trx.raw<{ rows: { drop: string; restore: string }[] }>(
-    `select format('drop index %s', indexrelid::regclass) as drop, pg_get_indexdef(indexrelid) as restore, 2 as restore_order
+    `select format('drop index %s', indexrelid::regclass) as drop,
+            pg_get_indexdef(indexrelid) as restore, 2 as restore_order
        from pg_index
       where indrelid = ?::regclass and not exists (select 1 from pg_constraint where conindid = indexrelid)
      union all
@@ -67,7 +68,8 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
       [groups],
     );
     await trx.raw(
-      `insert into groups (id, name, invitation_code) select id, 'Season club ' || i, 'seed' || replace(id::text, '-', '') from seed_groups`,
+      `insert into groups (id, name, invitation_code)
+         select id, 'Season club ' || i, 'seed' || replace(id::text, '-', '') from seed_groups`,
     );
     await trx.raw(
       `create temporary table seed_members on commit drop as
@@ -76,7 +78,8 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
     );
     await trx.raw(
       `insert into users (id, email, password_hash, first_name, last_name)
-         select user_id, 'seed-' || ? || '-' || gi || '-' || n || '@seed.example', ?, 'Fan' || n, 'Club' || gi from seed_members`,
+         select user_id, 'seed-' || ? || '-' || gi || '-' || n || '@seed.example', ?, 'Fan' || n, 'Club' || gi
+           from seed_members`,
       [run, passwordHash],
     );
     await trx.raw(
@@ -93,7 +96,8 @@ export async function seedBulk(knex: Knex, { tickets }: { tickets: number }): Pr
     await trx.raw(
       `insert into events (id, group_id, name, start_time)
          select id, group_id, 'Game ' || k,
-                date_trunc('day', now()) + (k - ? / 2) * interval '2 days' + interval '19 hours' + (gi % 60) * interval '1 minute'
+                date_trunc('day', now()) + (k - ? / 2) * interval '2 days'
+                  + interval '19 hours' + (gi % 60) * interval '1 minute'
            from seed_events`,
       [EVENTS_PER_GROUP],
     );
