@@ -23,7 +23,8 @@ import { apiAuthentication } from './auth/api-authentication';
 import { authenticateRoute } from './auth/authenticate-route';
 import { createPassport } from './auth/passport';
 import { createOAuthServer } from './oauth/server';
-import { authorizationRoutes } from './oauth/authorize';
+import { authorizationEndpoint } from './oauth/authorize';
+import { consentPage } from './web/consent-page';
 import { tokenRoutes } from './oauth/token';
 import { revocationRoutes } from './oauth/revocation';
 import { metadataRoutes } from './oauth/metadata';
@@ -142,7 +143,7 @@ export function createApp(
   pages.use(passport.session());
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }));
   pages.use(authPages(knex, passport, loginLimits, rateLimiters.signup));
-  pages.use(authorizationRoutes(knex, oauth, config));
+  pages.use(consentPage(authorizationEndpoint(knex, oauth, config)));
   pages.use(developerPages(knex));
   pages.use(accountPages(knex));
   pages.use(joinPage(knex));

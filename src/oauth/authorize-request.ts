@@ -1,10 +1,12 @@
-// The checks of an authorization request (SPEC §3), in the order the endpoint runs them:
-//   client → redirect_uri   failures are a PageError: an error page, never a redirect
-//   response_type → scope → PKCE → state   failures are a RedirectError: back to the client
-//                           (at once only when its redirect URI is trusted; see authorize.ts)
+// The checks of an authorization request (SPEC §3), as the ordered steps the endpoint runs; each
+// refuses with an entry of the catalogue (protocol.ts OAUTH_ERRORS):
+//   client → redirect_uri   until both pass nothing may reach the client: failures are pages
+//   (login)                 the consent page's part (../web/consent-page.ts), between the two halves
+//   response_type → scope → pkce → state   failures go back to the client (at once only when its
+//                           redirect URI is trusted; see authorize.ts)
 import type { Knex } from 'knex';
-import { displayName } from '../users/display-name';
 import { findClientWithOwner, type ClientRow, type ClientWithOwner } from './clients';
+import { OAUTH_ERRORS } from './protocol';
 import { redirectUriMatches } from './redirect-uris';
 import { parseScope, type Scope } from './scopes';
 
@@ -14,112 +16,118 @@ export interface AuthorizationRequest {
   scope: Scope[];
   state: string | undefined;
   codeChallenge: string | undefined;
-  codeChallengeMethod: string | undefined;
+  codeChallengeMethod: 'S256' | undefined;
 }
 
-/** An error shown on a page: the client or its redirect_uri cannot be trusted. */
-export class PageError extends Error {}
+type Params = Record<string, unknown>;
+/** What the steps after redirect_uri establish, each its own part. */
+type RequestParts = Omit<AuthorizationRequest, 'client' | 'redirectUri'>;
 
-/** An error for the (validated) redirect_uri: `error` is the RFC 6749 §4.1.2.1 code. */
-export class RedirectError extends Error {
-  constructor(
-    readonly error: string,
-    description: string,
-  ) {
-    super(description);
-  }
+/** A step of the pipeline: its name (for logs and tests) and its check, which throws an OAuthFailure or returns its part. */
+export interface AuthorizeStep<Input, Output> {
+  name: string;
+  check: (input: Input) => Output;
 }
 
 const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-function single(params: Record<string, unknown>, name: string): string | undefined {
+function single(params: Params, name: string): string | undefined {
   const value = params[name];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string')
-    throw new RedirectError('invalid_request', `The parameter ${name} was sent more than once.`);
+  if (typeof value !== 'string') throw OAUTH_ERRORS.repeatedParameter(name);
   return value;
 }
 
+/** client: the request names a registered client. */
+export const clientStep: AuthorizeStep<{ knex: Knex; params: Params }, Promise<ClientWithOwner>> = {
+  name: 'client',
+  async check({ knex, params }) {
+    const clientId = params.client_id;
+    if (typeof clientId !== 'string' || clientId === '') throw OAUTH_ERRORS.missingClientId();
+    const client = await findClientWithOwner(knex, clientId);
+    if (!client) throw OAUTH_ERRORS.unknownClient(clientId);
+    return client;
+  },
+};
+
 /**
- * The client and the redirect_uri the response goes to: a registered URI exactly, or a
- * registered loopback URI on another port (RFC 8252 §7.3), kept as sent (port included), since
- * the token request must repeat it.
+ * redirect_uri: the URI the response goes to — a registered URI exactly, or a registered
+ * loopback URI on another port (RFC 8252 §7.3), kept as sent (port included), since the token
+ * request must repeat it; or the one registered URI when none is sent.
  */
-export async function loadClientAndRedirectUri(
+export const redirectUriStep: AuthorizeStep<{ params: Params; client: ClientWithOwner }, string> = {
+  name: 'redirect_uri',
+  check({ params, client }) {
+    const given = params.redirect_uri;
+    if (given !== undefined && typeof given !== 'string') throw OAUTH_ERRORS.repeatedRedirectUri();
+    if (given === undefined || given === '') {
+      if (client.redirect_uris.length !== 1) throw OAUTH_ERRORS.redirectUriRequired(client.client_id);
+      return client.redirect_uris[0]!;
+    }
+    if (!redirectUriMatches(client.redirect_uris, given))
+      throw OAUTH_ERRORS.redirectUriNotRegistered(client.client_id, given);
+    return given;
+  },
+};
+
+type RequestStep = AuthorizeStep<{ params: Params; client: ClientRow }, Partial<RequestParts>>;
+
+/** The steps once the client and its redirect_uri are trusted and the user has signed in, in order. */
+export const REQUEST_STEPS: readonly RequestStep[] = [
+  {
+    name: 'response_type',
+    check({ params }) {
+      const responseType = single(params, 'response_type');
+      if (!responseType) throw OAUTH_ERRORS.missingResponseType();
+      if (responseType !== 'code') throw OAUTH_ERRORS.unsupportedResponseType();
+      return {};
+    },
+  },
+  {
+    name: 'scope',
+    check({ params }) {
+      const scope = parseScope(params.scope);
+      if (!scope) throw OAUTH_ERRORS.invalidScope();
+      return { scope };
+    },
+  },
+  {
+    // S256 only (RFC 9700 §2.1.1), a well-formed challenge (RFC 7636 §4.2), required of public clients.
+    name: 'pkce',
+    check({ params, client }) {
+      const codeChallenge = single(params, 'code_challenge');
+      const codeChallengeMethod = single(params, 'code_challenge_method');
+      if (codeChallengeMethod !== undefined && codeChallengeMethod !== 'S256') throw OAUTH_ERRORS.plainPkce();
+      if (codeChallenge === undefined && codeChallengeMethod !== undefined) throw OAUTH_ERRORS.missingCodeChallenge();
+      if (codeChallenge !== undefined && !PKCE_VALUE.test(codeChallenge)) throw OAUTH_ERRORS.malformedCodeChallenge();
+      if (client.client_type === 'public' && codeChallenge === undefined) throw OAUTH_ERRORS.pkceRequired();
+      return { codeChallenge, codeChallengeMethod: codeChallenge ? 'S256' : undefined };
+    },
+  },
+  {
+    // Optional (the documented SeatShare flow sends none); only sent once.
+    name: 'state',
+    check: ({ params }) => ({ state: single(params, 'state') }),
+  },
+];
+
+/** client → redirect_uri. Throws a `page` OAuthFailure. */
+export async function identifyClient(
   knex: Knex,
-  params: Record<string, unknown>,
+  params: Params,
 ): Promise<{ client: ClientWithOwner; redirectUri: string }> {
-  const clientId = params.client_id;
-  if (typeof clientId !== 'string' || clientId === '')
-    throw new PageError('The request names no application (client_id is missing).');
-  const client = await findClientWithOwner(knex, clientId);
-  if (!client) throw new PageError('The application that sent you here is not registered with SeatShare.');
-  const given = params.redirect_uri;
-  if (given !== undefined && typeof given !== 'string')
-    throw new PageError('The request has more than one redirect_uri.');
-  if (given === undefined || given === '') {
-    if (client.redirect_uris.length !== 1)
-      throw new PageError('The request has no redirect_uri, and the application has registered several.');
-    return { client, redirectUri: client.redirect_uris[0]! };
-  }
-  if (!redirectUriMatches(client.redirect_uris, given))
-    throw new PageError('The redirect_uri of this request is not registered for the application.');
-  return { client, redirectUri: given };
+  const client = await clientStep.check({ knex, params });
+  return { client, redirectUri: redirectUriStep.check({ params, client }) };
 }
 
-export function checkRequest(
-  params: Record<string, unknown>,
-  client: ClientRow,
-): Omit<AuthorizationRequest, 'client' | 'redirectUri'> {
-  const responseType = single(params, 'response_type');
-  if (!responseType) throw new RedirectError('invalid_request', 'response_type is missing.');
-  if (responseType !== 'code')
-    throw new RedirectError('unsupported_response_type', 'Only response_type=code is supported.');
-  const scope = parseScope(params.scope);
-  if (!scope) throw new RedirectError('invalid_scope', 'The scope must be "read", "write" or "read write".');
-  const codeChallenge = single(params, 'code_challenge');
-  const codeChallengeMethod = single(params, 'code_challenge_method');
-  if (codeChallengeMethod !== undefined && codeChallengeMethod !== 'S256') {
-    throw new RedirectError('invalid_request', 'code_challenge_method must be S256 (plain is not supported).');
-  }
-  if (codeChallenge === undefined && codeChallengeMethod !== undefined)
-    throw new RedirectError('invalid_request', 'code_challenge is missing.');
-  if (codeChallenge !== undefined && !PKCE_VALUE.test(codeChallenge))
-    throw new RedirectError('invalid_request', 'code_challenge is malformed.');
-  if (client.client_type === 'public' && codeChallenge === undefined) {
-    throw new RedirectError(
-      'invalid_request',
-      'Public clients must use PKCE: send code_challenge with code_challenge_method=S256.',
-    );
-  }
+/** response_type → scope → pkce → state. Throws a `redirect` OAuthFailure. */
+export function checkRequest(params: Params, client: ClientRow): RequestParts {
+  const parts: Partial<RequestParts> = {};
+  for (const step of REQUEST_STEPS) Object.assign(parts, step.check({ params, client }));
   return {
-    scope,
-    state: single(params, 'state'),
-    codeChallenge,
-    codeChallengeMethod: codeChallenge ? 'S256' : undefined,
+    scope: parts.scope!, // the scope step refuses a request without one
+    state: parts.state,
+    codeChallenge: parts.codeChallenge,
+    codeChallengeMethod: parts.codeChallengeMethod,
   };
-}
-
-/** The application as the consent and error pages show it (an allow-list, not the row). */
-export interface ApplicationView {
-  name: string;
-  /** Who registered it: a user's name and email; null for the operators' (CLI) apps. */
-  registrant: { name: string; email: string } | null;
-}
-
-export function presentApplication(client: ClientWithOwner): ApplicationView {
-  const registrant =
-    client.owner_id === null
-      ? null
-      : {
-          name: displayName(client.owner_first_name ?? '', client.owner_last_name ?? ''),
-          email: client.owner_email ?? '',
-        };
-  return { name: client.name, registrant };
-}
-
-/** The host a redirect goes to, as the "Return to <app> (<host>)" link names it. */
-export function redirectHost(redirectUri: string): string {
-  const url = new URL(redirectUri);
-  return url.host || url.protocol.replace(/:$/, ''); // com.example.app:/cb has no host
 }

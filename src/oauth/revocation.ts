@@ -4,7 +4,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import {
-  OAuthProtocolError,
+  OAUTH_ERRORS,
   authenticateClient,
   bodyOf,
   oauthBodyParsers,
@@ -30,7 +30,7 @@ async function authenticatedLookup(knex: Knex, req: Parameters<RequestHandler>[0
   const token = body.token ?? '';
   const found = await findClientWithToken(knex, credentials.clientId, token);
   const client = authenticateClient(found.client, credentials, allowPublic);
-  if (token === '') throw new OAuthProtocolError('invalid_request', 'The token parameter is missing.');
+  if (token === '') throw OAUTH_ERRORS.missingToken();
   return { client, token: found.token };
 }
 

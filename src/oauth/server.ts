@@ -9,6 +9,7 @@ import OAuth2Server, {
 } from '@node-oauth/oauth2-server';
 import type { Knex } from 'knex';
 import { createModel, type ModelSettings } from './model';
+import { OAUTH_ERRORS, type OAuthFailure } from './protocol';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, CODE_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS } from './store';
 
 interface CodeGrant extends OAuth2Server.AbstractGrantType {
@@ -24,6 +25,13 @@ interface CodeGrant extends OAuth2Server.AbstractGrantType {
 const LibraryCodeGrant = require('@node-oauth/oauth2-server/lib/grant-types/authorization-code-grant-type') as new (
   options: OAuth2Server.TokenOptions,
 ) => CodeGrant;
+
+/** A catalogue entry as the library's own error, which the library's token handler passes on as a refusal. */
+function asLibraryError(failure: OAuthFailure): OAuthError {
+  return failure.error === 'invalid_grant'
+    ? new InvalidGrantError(failure.description)
+    : new InvalidRequestError(failure.description);
+}
 
 /** A refusal the client must hear; anything else (server_error, a database error) undoes the transaction. */
 function isRefusal(error: unknown): error is OAuthError {
@@ -57,9 +65,8 @@ function codeGrantType(knex: Knex, settings: ModelSettings) {
     /** RFC 6749 §4.1.3 and §5.2: the token request repeats the authorization request's redirect_uri exactly (a loopback port included). */
     override validateRedirectUri(request: OAuth2Server.Request, code: OAuth2Server.AuthorizationCode): void {
       const given = (request.body as Record<string, unknown>).redirect_uri;
-      if (given === undefined || given === '') throw new InvalidRequestError('Missing parameter: `redirect_uri`');
-      if (given !== code.redirectUri)
-        throw new InvalidGrantError('Invalid grant: `redirect_uri` differs from the one of the authorization request');
+      if (given === undefined || given === '') throw asLibraryError(OAUTH_ERRORS.missingTokenRedirectUri());
+      if (given !== code.redirectUri) throw asLibraryError(OAUTH_ERRORS.redirectUriChanged());
     }
   };
 }

@@ -7,12 +7,13 @@ import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
 import { Router, type Request, type Response } from 'express';
 import type { RequestHandler } from 'express';
 import {
-  OAuthProtocolError,
+  OAUTH_ERRORS,
   bodyOf,
   oauthBodyParsers,
   oauthParameters,
   readClientCredentials,
   sendOAuthError,
+  sendOAuthFailure,
   sendOAuthJson,
 } from './protocol';
 import { GRANT_TYPES } from './metadata';
@@ -30,15 +31,10 @@ const TOKEN_PARAMETERS = [
 ] as const;
 type TokenParameters = Partial<Record<(typeof TOKEN_PARAMETERS)[number], string>>;
 
-/** RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is unsupported_grant_type for every client. */
-
 async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: TokenParameters): Promise<void> {
-  if (params.grant_type && !GRANT_TYPES.includes(params.grant_type)) {
-    throw new OAuthProtocolError(
-      'unsupported_grant_type',
-      'This server offers the authorization_code and refresh_token grants only.',
-    );
-  }
+  // RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is unsupported_grant_type for every client.
+  if (params.grant_type && !GRANT_TYPES.includes(params.grant_type))
+    throw OAUTH_ERRORS.unsupportedGrantType(params.grant_type);
   const credentials = readClientCredentials(req, params);
   const body: Record<string, string> = { ...params };
   // The library insists on a form body (type-is also wants a length to believe there is one);
@@ -66,7 +62,7 @@ async function exchange(oauth: OAuth2Server, req: Request, res: Response, params
     if (!(error instanceof OAuthError)) throw error;
     if (error.name === 'server_error') {
       req.log.error({ err: error }, 'token endpoint failed');
-      sendOAuthError(res, 503, 'server_error', 'The service is temporarily unavailable. Please retry shortly.');
+      sendOAuthFailure(req, res, OAUTH_ERRORS.serverUnavailable());
       return;
     }
     const status = error.name === 'invalid_client' ? 401 : error.code === 401 ? 401 : 400;
@@ -83,16 +79,10 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
       req.query.code !== undefined ||
       req.query.refresh_token !== undefined
     ) {
-      throw new OAuthProtocolError(
-        'invalid_request',
-        'Send credentials and codes in the request body, not the query string.',
-      );
+      throw OAUTH_ERRORS.credentialsInQuery();
     }
     if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
-      throw new OAuthProtocolError(
-        'invalid_request',
-        'The body must be application/x-www-form-urlencoded or application/json.',
-      );
+      throw OAUTH_ERRORS.unsupportedContentType();
     }
     await exchange(oauth, req, res, oauthParameters(bodyOf(req), TOKEN_PARAMETERS));
   });
@@ -103,10 +93,7 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
     res.set('Link', '</.well-known/oauth-authorization-server>; rel="deprecation"');
     const params = oauthParameters(req.query as Record<string, unknown>, TOKEN_PARAMETERS);
     if (params.client_secret === undefined || req.headers.authorization) {
-      throw new OAuthProtocolError(
-        'invalid_request',
-        'The GET form of the token endpoint is for confidential clients with client_secret in the query; use POST.',
-      );
+      throw OAUTH_ERRORS.getFormNeedsSecret();
     }
     await exchange(oauth, req, res, params);
   });

@@ -6,7 +6,7 @@ import { testApp, testConfig } from '../helpers/app';
 import { browser, pkcePair } from '../helpers/browser';
 import { buildAuthorizationCode, buildClient, buildConsent, buildToken, buildUser } from '../factories';
 import { hashToken } from '../../src/security/tokens';
-import { issueCode } from './token-helpers';
+import { issueCode, LIBRARY_REFUSALS as LIBRARY } from './token-helpers';
 import * as familyLifetime from '../../migrations/20261130000100_refresh_family_lifetime';
 
 const db = useTestDatabase();
@@ -60,7 +60,7 @@ describe('the absolute lifetime of a refresh family', () => {
       refresh_token_expires_at: new Date(Date.now() + 19 * DAY),
     });
     const res = await refresh(app, client, token.refresh_token).expect(400);
-    expect(res.body.error).toBe('invalid_grant');
+    expect(res.body).toEqual(LIBRARY.refreshExpired); // the family's end, read as the token's expiry
     expect((await rowOf(token.refresh_token)).refresh_used_at).toBeNull(); // refused, not spent
     const introspection = await request(app)
       .post('/oauth/introspect')
@@ -92,7 +92,7 @@ describe('the absolute lifetime of a refresh family', () => {
       .knex('oauth_tokens')
       .where({ id: row.id })
       .update({ family_started_at: daysAgo(8) });
-    expect((await refresh(app, client, res.body.refresh_token).expect(400)).body.error).toBe('invalid_grant');
+    expect((await refresh(app, client, res.body.refresh_token).expect(400)).body).toEqual(LIBRARY.refreshExpired);
   });
 
   it('dates existing families from their earliest row (the migration)', async () => {
@@ -141,7 +141,7 @@ describe('revoking an app', () => {
       redirect_uri: 'http://127.0.0.1:9999/cb',
       code_verifier: pkce.verifier,
     });
-    expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+    expect({ status: res.status, body: res.body as unknown }).toEqual({ status: 400, body: LIBRARY.codeInvalid }); // spent by the revocation
     expect((await db.knex('oauth_tokens').where({ id: token.id }).first()).revoked_at).not.toBeNull();
     expect((await db.knex('oauth_authorization_codes').where({ id: othersCode.id }).first()).consumed_at).toBeNull(); // another user's
   });

@@ -8,7 +8,7 @@ import { testApp } from '../helpers/app';
 import { buildClient, buildToken, buildUser } from '../factories';
 import { hashToken } from '../../src/security/tokens';
 import { backendPid, started, waitUntilWaitingOnLock } from '../helpers/locks';
-import { codeExchangeFields, issueCode, postToken as post } from './token-helpers';
+import { codeExchangeFields, issueCode, LIBRARY_REFUSALS as LIBRARY, postToken as post } from './token-helpers';
 
 const db = useTestDatabase();
 
@@ -45,10 +45,10 @@ describe('a replayed code', () => {
     expect(await accessTokenState(app, client, refreshed.access_token)).toEqual({ api: 200, active: true });
 
     const replay = await post(app, fields).expect(400);
-    expect(replay.body.error).toBe('invalid_grant');
+    expect(replay.body).toEqual(LIBRARY.codeInvalid);
     expect(await accessTokenState(app, client, issued.access_token)).toEqual(revoked);
     expect(await accessTokenState(app, client, refreshed.access_token)).toEqual(revoked);
-    expect((await refresh(app, client, refreshed.refresh_token).expect(400)).body.error).toBe('invalid_grant');
+    expect((await refresh(app, client, refreshed.refresh_token).expect(400)).body).toEqual(LIBRARY.refreshInvalid);
   });
 
   it('leaves the tokens of other codes alone', async () => {
@@ -98,7 +98,7 @@ onPostgres('races (PostgreSQL)', () => {
     await held.release();
     const [won, replayed] = await Promise.all([winner.result, replay.result]);
     expect(won.status).toBe(200);
-    expect(replayed.body.error).toBe('invalid_grant');
+    expect(replayed.body).toEqual(LIBRARY.codeInvalid);
     expect(await accessTokenState(app, client, won.body.access_token)).toEqual(revoked);
   });
 
@@ -118,7 +118,7 @@ onPostgres('races (PostgreSQL)', () => {
     await waitUntilWaitingOnLock(db.knex, { sessions: 2, finished: () => reuse.done });
     await held.release();
     const [rotated, reused] = await Promise.all([rotation.result, reuse.result]);
-    expect(reused.body.error).toBe('invalid_grant');
+    expect(reused.body).toEqual(LIBRARY.refreshInvalid);
     expect(rotated.status).toBe(200);
     expect(await accessTokenState(app, client, rotated.body.access_token)).toEqual(revoked);
     const family = await db

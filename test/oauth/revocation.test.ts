@@ -3,6 +3,7 @@ import request from 'supertest';
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
 import { buildClient, buildToken } from '../factories';
+import { OAUTH_ERRORS } from '../../src/oauth/protocol';
 
 const db = useTestDatabase();
 
@@ -72,21 +73,21 @@ describe('POST /oauth/revoke', () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
     const unauthenticated = await request(app).post('/oauth/revoke').type('form').send({ token: 'x' }).expect(401);
-    expect(unauthenticated.body.error).toBe('invalid_client');
+    expect(unauthenticated.body).toEqual(OAUTH_ERRORS.clientAuthRequired().body);
     expect(unauthenticated.headers['www-authenticate']).toBe('Basic realm="seatshare"');
     await request(app)
       .post('/oauth/revoke')
       .auth(client.client_id, 'wrong')
       .type('form')
       .send({ token: 'x' })
-      .expect(401);
+      .expect(401, OAUTH_ERRORS.invalidClientAuth('').body);
     const missing = await request(app)
       .post('/oauth/revoke')
       .auth(client.client_id, client.secret!)
       .type('form')
       .send({})
       .expect(400);
-    expect(missing.body.error).toBe('invalid_request');
+    expect(missing.body).toEqual(OAUTH_ERRORS.missingToken().body);
   });
 });
 
@@ -172,7 +173,7 @@ describe('POST /oauth/introspect', () => {
       .type('form')
       .send({ token: token.access_token })
       .expect(401);
-    expect(unknown.body).toMatchObject({ error: 'invalid_client' });
+    expect(unknown.body).toEqual(OAUTH_ERRORS.invalidClientAuth('').body);
     expect(unknown.body).not.toHaveProperty('active');
   });
 });

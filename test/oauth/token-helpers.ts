@@ -63,3 +63,26 @@ export function codeExchangeFields({ client, pkce, code }: IssuedCode, overrides
 export function exchangeCode(app: Express, issued: IssuedCode, overrides: Fields = {}) {
   return postToken(app, codeExchangeFields(issued, overrides));
 }
+
+/**
+ * The library's own descriptions of its refusals (@node-oauth/oauth2-server 5.3: lib/grant-types/
+ * and lib/handlers/token-handler.js), so a test names the check that refused, not only the code.
+ * Ours are the entries of OAUTH_ERRORS (src/oauth/protocol.ts).
+ */
+export const LIBRARY_REFUSALS = {
+  codeInvalid: { error: 'invalid_grant', error_description: 'Invalid grant: authorization code is invalid' },
+  codeExpired: { error: 'invalid_grant', error_description: 'Invalid grant: authorization code has expired' },
+  verifierMissing: { error: 'invalid_grant', error_description: 'Missing parameter: `code_verifier`' },
+  verifierInvalid: { error: 'invalid_grant', error_description: 'Invalid grant: code verifier is invalid' },
+  refreshInvalid: { error: 'invalid_grant', error_description: 'Invalid grant: refresh token is invalid' },
+  refreshOfAnotherClient: {
+    error: 'invalid_grant',
+    error_description: 'Invalid grant: refresh token was issued to another client',
+  },
+  refreshExpired: { error: 'invalid_grant', error_description: 'Invalid grant: refresh token has expired' },
+  extraScopes: { error: 'invalid_scope', error_description: 'Invalid scope: Unable to add extra scopes' },
+  clientInvalid: { error: 'invalid_client', error_description: 'Invalid client: client is invalid' },
+  missingGrantType: { error: 'invalid_request', error_description: 'Missing parameter: `grant_type`' },
+} as const;
+
+export type OAuthErrorBody = { error: string; error_description: string };

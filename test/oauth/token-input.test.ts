@@ -6,7 +6,8 @@ import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
 import { pkcePair } from '../helpers/browser';
 import { buildAuthorizationCode, buildClient, buildToken } from '../factories';
-import { issueCode } from './token-helpers';
+import { OAUTH_ERRORS } from '../../src/oauth/protocol';
+import { issueCode, LIBRARY_REFUSALS as LIBRARY } from './token-helpers';
 
 const db = useTestDatabase();
 const CB = 'http://127.0.0.1:9999/cb';
@@ -20,8 +21,15 @@ const NOT_STRINGS: Array<[string, unknown]> = [
 
 type App = ReturnType<typeof testApp>;
 
-function expectInvalidRequest(res: request.Response, what: string) {
-  expect({ what, status: res.status, error: res.body.error }).toEqual({ what, status: 400, error: 'invalid_request' });
+/** invalid_request; with `parameter`, the refusal of oauthParameters() for that parameter (not another check's). */
+function expectInvalidRequest(res: request.Response, what: string, parameter?: string) {
+  const body = res.body as { error?: unknown; error_description?: unknown };
+  expect({ what, status: res.status, error: body.error }).toEqual({ what, status: 400, error: 'invalid_request' });
+  if (parameter !== undefined)
+    expect({ what, description: body.error_description }).toEqual({
+      what,
+      description: OAUTH_ERRORS.parameterNotSingle(parameter).description,
+    });
   expect(res.headers['content-type']).toMatch(/^application\/json/);
 }
 
@@ -35,9 +43,9 @@ async function everyMalformedParameter(
   send: (body: string | object) => Promise<request.Response>,
 ) {
   for (const name of Object.keys(fields)) {
-    expectInvalidRequest(await send(formWithRepeat(fields, name)), `${name} twice`);
+    expectInvalidRequest(await send(formWithRepeat(fields, name)), `${name} twice`, name);
     for (const [label, value] of NOT_STRINGS)
-      expectInvalidRequest(await send({ ...fields, [name]: value }), `${name} as ${label}`);
+      expectInvalidRequest(await send({ ...fields, [name]: value }), `${name} as ${label}`, name);
   }
 }
 
@@ -64,6 +72,7 @@ describe('parameters sent twice or not as strings (RFC 6749 §3.2)', () => {
     expectInvalidRequest(
       await request(app).post('/oauth/token').type('form').send(`code=a&code=b&grant_type=authorization_code`),
       'code=a&code=b',
+      'code',
     );
     await everyMalformedParameter(fields, post('/oauth/token'));
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).toBeNull();
@@ -85,7 +94,11 @@ describe('parameters sent twice or not as strings (RFC 6749 §3.2)', () => {
     const code = await buildAuthorizationCode(db.knex, { client_id: client.id });
     const fields = { grant_type: 'authorization_code', code: code.code, redirect_uri: CB, ...credentials };
     for (const name of Object.keys(fields)) {
-      expectInvalidRequest(await request(app).get(`/oauth/token?${formWithRepeat(fields, name)}`), `${name} twice`);
+      expectInvalidRequest(
+        await request(app).get(`/oauth/token?${formWithRepeat(fields, name)}`),
+        `${name} twice`,
+        name,
+      );
     }
     await request(app)
       .get(`/oauth/token?${new URLSearchParams(fields).toString()}`)
@@ -153,7 +166,7 @@ describe('hostile values', () => {
     );
     const proto = await request(app).post('/oauth/token').set('Content-Type', 'application/json').send(json);
     expectInvalidRequest(proto, '__proto__');
-    expect(proto.body.error_description).toMatch(/grant_type/);
+    expect(proto.body).toEqual(LIBRARY.missingGrantType);
   });
 });
 
@@ -182,10 +195,10 @@ describe('loopback redirect URIs at the token endpoint (RFC 8252 §7.3)', () => 
     expect((await exchange('http://127.0.0.1/callback', 'http://127.0.0.1/callback')).status).toBe(200);
     for (const other of ['http://127.0.0.1:53683/callback', 'http://127.0.0.1/callback']) {
       const res = await exchange(port, other);
-      expect({ other, status: res.status, error: res.body.error }).toEqual({
+      expect({ other, status: res.status, body: res.body as unknown }).toEqual({
         other,
         status: 400,
-        error: 'invalid_grant',
+        body: OAUTH_ERRORS.redirectUriChanged().body,
       });
     }
   });

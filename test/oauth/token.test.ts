@@ -6,17 +6,25 @@ import { pkcePair } from '../helpers/browser';
 import { buildClient, buildToken } from '../factories';
 import { hashToken } from '../../src/security/tokens';
 import { CB } from './authorize-helpers';
-import { codeExchangeFields, exchangeCode, issueCode, postToken as exchange } from './token-helpers';
+import { OAUTH_ERRORS } from '../../src/oauth/protocol';
+import {
+  codeExchangeFields,
+  exchangeCode,
+  issueCode,
+  LIBRARY_REFUSALS as LIBRARY,
+  postToken as exchange,
+  type OAuthErrorBody,
+} from './token-helpers';
 
 const db = useTestDatabase();
 /** Credentials sent with HTTP Basic instead: the exchange's other four fields. */
 const noBodyCredentials = { client_id: undefined, client_secret: undefined };
 
-function expectOAuthError(res: request.Response, status: number, error: string) {
-  expect(res.status).toBe(status);
+/** The refusal `expected` (a catalogue entry's or the library's body): which check refused, not only its code. */
+function expectOAuthError(res: request.Response, status: number, expected: OAuthErrorBody) {
+  expect({ status: res.status, body: res.body as unknown }).toEqual({ status, body: expected });
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.headers['cache-control']).toBe('no-store');
-  expect(res.body).toEqual({ error, error_description: expect.any(String) });
   if (status === 401) expect(res.headers['www-authenticate']).toBe('Basic realm="seatshare"');
 }
 
@@ -84,7 +92,7 @@ describe('authorization_code grant', () => {
   it('rejects an expired code', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex, {}, { expires_at: new Date(Date.now() - 1000) });
-    expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued), 400, LIBRARY.codeExpired);
   });
 
   it('rejects a reused code and revokes the tokens issued from it', async () => {
@@ -93,7 +101,7 @@ describe('authorization_code grant', () => {
     const { client } = issued;
     const first = await exchangeCode(app, issued).expect(200);
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(200);
-    expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued), 400, LIBRARY.codeInvalid);
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${first.body.access_token}`).expect(401);
     expectOAuthError(
       await exchange(app, {
@@ -103,7 +111,7 @@ describe('authorization_code grant', () => {
         client_secret: client.secret,
       }),
       400,
-      'invalid_grant',
+      LIBRARY.refreshInvalid,
     );
   });
 
@@ -126,7 +134,7 @@ describe('authorization_code grant', () => {
     expectOAuthError(
       await exchangeCode(app, issued, { client_id: other.client_id, client_secret: other.secret }),
       400,
-      'invalid_grant',
+      LIBRARY.codeInvalid,
     );
     // Its first presentation spent it: a code is good for one attempt, whoever makes it.
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).not.toBeNull();
@@ -138,32 +146,40 @@ describe('authorization_code grant', () => {
     expectOAuthError(
       await exchangeCode(app, issued, { redirect_uri: 'http://127.0.0.1:9999/other' }),
       400,
-      'invalid_grant',
+      OAUTH_ERRORS.redirectUriChanged().body,
     );
-    expectOAuthError(await exchangeCode(app, issued, { redirect_uri: CB }), 400, 'invalid_grant');
+    expectOAuthError(await exchangeCode(app, issued, { redirect_uri: CB }), 400, LIBRARY.codeInvalid);
     expectOAuthError(
       await exchangeCode(app, await issueCode(db.knex), { redirect_uri: undefined }),
       400,
-      'invalid_request',
+      OAUTH_ERRORS.missingTokenRedirectUri().body,
     );
   });
 
   it('rejects a missing PKCE verifier and a wrong one, and a wrong one uses up the code', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex);
-    expectOAuthError(await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
-    expectOAuthError(await exchangeCode(app, issued), 400, 'invalid_grant');
+    expectOAuthError(
+      await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }),
+      400,
+      LIBRARY.verifierInvalid,
+    );
+    expectOAuthError(await exchangeCode(app, issued), 400, LIBRARY.codeInvalid);
     expectOAuthError(
       await exchangeCode(app, await issueCode(db.knex), { code_verifier: undefined }),
       400,
-      'invalid_grant',
+      LIBRARY.verifierMissing,
     );
   });
 
   it('rejects a verifier for a code issued without a challenge (PKCE downgrade)', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex, {}, { code_challenge: null, code_challenge_method: null });
-    expectOAuthError(await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
+    expectOAuthError(
+      await exchangeCode(app, issued, { code_verifier: pkcePair().verifier }),
+      400,
+      LIBRARY.verifierInvalid,
+    );
   });
 });
 
@@ -172,7 +188,7 @@ describe('client authentication', () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex);
     const { code } = issued;
-    expectOAuthError(await exchangeCode(app, issued, { client_secret: undefined }), 401, 'invalid_client');
+    expectOAuthError(await exchangeCode(app, issued, { client_secret: undefined }), 401, LIBRARY.clientInvalid);
     expect((await db.knex('oauth_authorization_codes').where({ id: code.id }).first()).consumed_at).toBeNull();
   });
 
@@ -184,13 +200,13 @@ describe('client authentication', () => {
       .auth(issued.client.client_id, 'sss_wrong')
       .type('form')
       .send(codeExchangeFields(issued, noBodyCredentials));
-    expectOAuthError(res, 401, 'invalid_client');
+    expectOAuthError(res, 401, LIBRARY.clientInvalid);
   });
 
   it('rejects a public client that sends a secret', async () => {
     const app = testApp(db.db);
     const issued = await issueCode(db.knex, { client_type: 'public' });
-    expectOAuthError(await exchangeCode(app, issued, { client_secret: 'anything' }), 401, 'invalid_client');
+    expectOAuthError(await exchangeCode(app, issued, { client_secret: 'anything' }), 401, LIBRARY.clientInvalid);
   });
 
   it('rejects two authentication methods at once, and credentials in the query string', async () => {
@@ -202,12 +218,12 @@ describe('client authentication', () => {
       .auth(client.client_id, client.secret!)
       .type('form')
       .send(codeExchangeFields(issued, { client_id: undefined }));
-    expectOAuthError(both, 400, 'invalid_request');
+    expectOAuthError(both, 400, OAUTH_ERRORS.twoAuthMethods().body);
     const query = await request(app)
       .post(`/oauth/token?client_secret=${client.secret}`)
       .type('form')
       .send(codeExchangeFields(issued, { client_secret: undefined }));
-    expectOAuthError(query, 400, 'invalid_request');
+    expectOAuthError(query, 400, OAUTH_ERRORS.credentialsInQuery().body);
   });
 
   it('rejects a body that is neither a form nor JSON, and malformed JSON, in OAuth JSON', async () => {
@@ -215,12 +231,12 @@ describe('client authentication', () => {
     expectOAuthError(
       await request(app).post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=x'),
       400,
-      'invalid_request',
+      OAUTH_ERRORS.unsupportedContentType().body,
     );
     expectOAuthError(
       await request(app).post('/oauth/token').set('Content-Type', 'application/json').send('{"grant_type":'),
       400,
-      'invalid_request',
+      { error: 'invalid_request', error_description: 'The request body is not valid JSON.' }, // src/errors.ts, in OAuth's dialect
     );
   });
 
@@ -237,7 +253,7 @@ describe('client authentication', () => {
           client_secret: client.secret,
         }),
         400,
-        'unsupported_grant_type',
+        OAUTH_ERRORS.unsupportedGrantType(grant_type).body,
       );
     }
   });
@@ -256,7 +272,11 @@ describe('the documented SeatShare GET form', () => {
   it('is refused without a client secret', async () => {
     const app = testApp(db.db);
     const query = new URLSearchParams(codeExchangeFields(await issueCode(db.knex, { client_type: 'public' })));
-    expectOAuthError(await request(app).get(`/oauth/token?${query.toString()}`), 400, 'invalid_request');
+    expectOAuthError(
+      await request(app).get(`/oauth/token?${query.toString()}`),
+      400,
+      OAUTH_ERRORS.getFormNeedsSecret().body,
+    );
   });
 });
 
@@ -281,10 +301,10 @@ describe('refresh_token grant', () => {
       .first();
     expect(secondRow.family_id).toBe(first.family_id);
 
-    expectOAuthError(await refresh(first.refresh_token), 400, 'invalid_grant'); // reuse
+    expectOAuthError(await refresh(first.refresh_token), 400, LIBRARY.refreshInvalid); // reuse
     const family = await db.knex('oauth_tokens').where({ family_id: first.family_id });
     expect(family.every((row: { revoked_at: Date | null }) => row.revoked_at !== null)).toBe(true);
-    expectOAuthError(await refresh(second.refresh_token), 400, 'invalid_grant');
+    expectOAuthError(await refresh(second.refresh_token), 400, LIBRARY.refreshInvalid);
     await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${second.access_token}`).expect(401);
   });
 
@@ -306,7 +326,7 @@ describe('refresh_token grant', () => {
         client_id: server.client_id,
       }),
       401,
-      'invalid_client',
+      LIBRARY.clientInvalid,
     );
   });
 
@@ -323,7 +343,7 @@ describe('refresh_token grant', () => {
         client_secret: other.secret,
       }),
       400,
-      'invalid_grant',
+      LIBRARY.refreshOfAnotherClient,
     );
     expectOAuthError(
       await exchange(app, {
@@ -334,7 +354,7 @@ describe('refresh_token grant', () => {
         scope: 'read write',
       }),
       400,
-      'invalid_scope',
+      LIBRARY.extraScopes,
     );
   });
 
@@ -346,7 +366,10 @@ describe('refresh_token grant', () => {
       client_id: client.id,
       refresh_token_expires_at: new Date(Date.now() - 1000),
     });
-    for (const token of [revoked, expired]) {
+    for (const [token, refusal] of [
+      [revoked, LIBRARY.refreshInvalid],
+      [expired, LIBRARY.refreshExpired],
+    ] as const) {
       expectOAuthError(
         await exchange(app, {
           grant_type: 'refresh_token',
@@ -355,7 +378,7 @@ describe('refresh_token grant', () => {
           client_secret: client.secret,
         }),
         400,
-        'invalid_grant',
+        refusal,
       );
     }
   });
