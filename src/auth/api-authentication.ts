@@ -4,9 +4,10 @@
 // then decide: `read` for GET/HEAD, `write` for everything else.
 import type { Request, RequestHandler } from 'express';
 import type { Knex } from 'knex';
-import { selectFirstPrepared } from '../db/prepared';
 import { HttpError } from '../errors';
 import { hashToken } from '../security/tokens';
+import { findActiveAccessToken } from '../oauth/store';
+import { findUsablePersonalToken, markPersonalTokenUsed } from './personal-tokens';
 
 export interface ApiCaller {
   userId: string;
@@ -58,29 +59,13 @@ export function parseAuthorization(header: string): { scheme: 'bearer' | 'token'
 async function lookUp(knex: Knex, scheme: 'bearer' | 'token', credential: string): Promise<ApiCaller | undefined> {
   const digest = hashToken(credential);
   if (scheme === 'bearer') {
-    const row = await selectFirstPrepared<{ id: string; user_id: string; scope: string[] }>(
-      knex,
-      knex('oauth_tokens')
-        .where({ access_token_hash: digest })
-        .whereNull('revoked_at')
-        .where('access_token_expires_at', '>', knex.fn.now())
-        .select('id', 'user_id', 'scope'),
-    );
+    const row = await findActiveAccessToken(knex, digest);
     return row && { userId: row.user_id, scope: row.scope, via: 'oauth', tokenId: row.id };
   }
-  const row = await selectFirstPrepared<{ id: string; user_id: string; scope: string[]; last_used_at: Date | null }>(
-    knex,
-    // An expired token is as unknown as a wrong one (401 invalid_token); null never expires.
-    knex('personal_tokens')
-      .where({ token_hash: digest })
-      .where((q) => {
-        q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now());
-      })
-      .select('id', 'user_id', 'scope', 'last_used_at'),
-  );
+  const row = await findUsablePersonalToken(knex, digest);
   if (!row) return undefined;
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
-    await knex('personal_tokens').where({ id: row.id }).update({ last_used_at: knex.fn.now() });
+    await markPersonalTokenUsed(knex, row.id);
   }
   return { userId: row.user_id, scope: row.scope, via: 'personal', tokenId: row.id };
 }

@@ -1,6 +1,7 @@
 // Personal API tokens (`Authorization: Token …`): shown once, kept as a SHA-256 digest, with
 // an optional expiry (null: never), which API authentication checks in its lookup.
 import type { Knex } from 'knex';
+import { selectFirstPrepared } from '../db/prepared';
 import { isUuid } from '../policies/ids';
 import { generateToken, hashToken } from '../security/tokens';
 
@@ -47,4 +48,24 @@ export function listPersonalTokens(knex: Knex, userId: string): Promise<Personal
 export async function deletePersonalToken(knex: Knex, userId: string, id: string): Promise<number> {
   if (!isUuid(id)) return 0;
   return knex('personal_tokens').where({ id, user_id: userId }).del();
+}
+
+/** API authentication's lookup (by digest, a prepared statement): an expired token is as unknown as a wrong one. */
+export function findUsablePersonalToken(
+  knex: Knex,
+  digest: string,
+): Promise<Pick<PersonalTokenRow, 'id' | 'user_id' | 'scope' | 'last_used_at'> | undefined> {
+  return selectFirstPrepared(
+    knex,
+    knex('personal_tokens')
+      .where({ token_hash: digest })
+      .where((q) => {
+        q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now());
+      })
+      .select('id', 'user_id', 'scope', 'last_used_at'),
+  );
+}
+
+export async function markPersonalTokenUsed(knex: Knex, id: string): Promise<void> {
+  await knex('personal_tokens').where({ id }).update({ last_used_at: knex.fn.now() });
 }

@@ -179,6 +179,21 @@ export async function rotateRefreshToken(
   return result.rows.length === 1;
 }
 
+/** API authentication's lookup of a Bearer token (by digest, a prepared statement): live tokens only. */
+export function findActiveAccessToken(
+  knex: Knex,
+  digest: string,
+): Promise<Pick<TokenRow, 'id' | 'user_id' | 'scope'> | undefined> {
+  return selectFirstPrepared(
+    knex,
+    knex('oauth_tokens')
+      .where({ access_token_hash: digest })
+      .whereNull('revoked_at')
+      .where('access_token_expires_at', '>', knex.fn.now())
+      .select('id', 'user_id', 'scope'),
+  );
+}
+
 export function findTokenByRefreshToken(knex: Knex, refreshToken: string): Promise<TokenRow | undefined> {
   return selectFirstPrepared<TokenRow>(
     knex,
