@@ -36,7 +36,7 @@ export interface Page {
  * One page of `query` and the total in the same statement (`count(*) over ()`). Only a page
  * past the end needs a second statement to learn the total.
  */
-export async function fetchPage<T>(
+async function fetchPage<T>(
   db: Knex,
   query: Knex.QueryBuilder,
   { limit, offset }: Page,
@@ -59,13 +59,23 @@ export function pageQuery(db: Knex, query: Knex.QueryBuilder, { limit, offset }:
   return query.clone().select(db.raw('count(*) over () as total_count')).limit(limit).offset(offset);
 }
 
-export function setPageHeaders(
-  req: Request,
-  res: Response,
-  baseUrl: string,
-  { limit, offset }: Page,
-  total: number,
-): void {
+/**
+ * The end of every list handler, for a router's database and base URL: one page of `query`,
+ * its headers, and the rows presented one by one (never `rows.map(present)`: a presenter's
+ * options would receive the index).
+ *
+ *   const sendPage = pageSender(knex, config.baseUrl);
+ *   await sendPage(req, res, listGroups(knex, actor), page, presentGroup);
+ */
+export function pageSender(db: Knex, baseUrl: string) {
+  return async <T>(req: Request, res: Response, query: Knex.QueryBuilder, page: Page, present: (row: T) => unknown) => {
+    const { rows, total } = await fetchPage<T>(db, query, page);
+    setPageHeaders(req, res, baseUrl, page, total);
+    res.json(rows.map((row) => present(row)));
+  };
+}
+
+function setPageHeaders(req: Request, res: Response, baseUrl: string, { limit, offset }: Page, total: number): void {
   res.set('X-Total-Count', String(total));
   const link = (rel: string, at: number) => {
     const url = new URL(baseUrl.replace(/\/+$/, '') + req.originalUrl);

@@ -1,14 +1,14 @@
 // Declares a route with the methods it serves, so the method list is written once: other
 // methods get 405 with `Allow`, OPTIONS gets 204 with `Allow`, and HEAD comes with GET.
 //
-// Each method is an `endpoint(doc, handle)`: the doc names the zod schemas of the query and
-// the body, and `resource()` validates the request with exactly those schemas before the
-// handler runs. The OpenAPI document (src/api/openapi/) is generated from the same docs, so
-// what is documented is what is validated.
+// Each method is an `endpoint(doc, handle)`: the doc names the zod schemas of the path
+// parameters, the query and the body, and `resource()` validates the request with exactly
+// those schemas before the handler runs. The OpenAPI document (src/api/openapi/) is generated
+// from the same docs, so what is documented is what is validated.
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../errors';
-import { parseBody, parseQuery } from './validate';
+import { parseBody, parsePath, parseQuery } from './validate';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -23,9 +23,19 @@ export interface ResponseDoc {
   location?: boolean | string;
 }
 
-export interface EndpointDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+export interface EndpointDoc<
+  P extends z.ZodObject = z.ZodObject,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
   summary: string;
   description?: string;
+  /**
+   * The path parameters' schema, one key per `:name` of the path (resource() checks). A value
+   * it refuses is a 404: a malformed id names no record the caller can see. (Every /api route
+   * with parameters has one: test/api/path-parameters.test.ts.)
+   */
+  params?: P;
   /** The query string's schema; without one, any query parameter is a 400. */
   query?: Q;
   /** The JSON body's schema; without one, POST, PUT and PATCH accept only an empty object. */
@@ -38,12 +48,20 @@ export interface EndpointDoc<Q extends z.ZodType = z.ZodType, B extends z.ZodTyp
   public?: boolean;
 }
 
-type Input<Q extends z.ZodType, B extends z.ZodType> = { query: z.output<Q>; body: z.output<B> };
-type Handle<Q extends z.ZodType, B extends z.ZodType> = (req: Request, res: Response, input: Input<Q, B>) => unknown;
+type Input<P extends z.ZodObject, Q extends z.ZodType, B extends z.ZodType> = {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+};
+type Handle<P extends z.ZodObject, Q extends z.ZodType, B extends z.ZodType> = (
+  req: Request,
+  res: Response,
+  input: Input<P, Q, B>,
+) => unknown;
 
 export interface Endpoint {
   doc: EndpointDoc;
-  handle: Handle<z.ZodType, z.ZodType>;
+  handle: Handle<z.ZodObject, z.ZodType, z.ZodType>;
   /** Middleware before validation and the handler (rate limits). */
   before: RequestHandler[];
 }
@@ -51,12 +69,17 @@ export interface Endpoint {
 const emptyObject = z.strictObject({});
 type Empty = typeof emptyObject;
 
-export function endpoint<Q extends z.ZodType = Empty, B extends z.ZodType = Empty>(
-  doc: EndpointDoc<Q, B>,
-  handle: Handle<Q, B>,
+export function endpoint<P extends z.ZodObject = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty>(
+  doc: EndpointDoc<P, Q, B>,
+  handle: Handle<P, Q, B>,
   options: { before?: RequestHandler[] } = {},
 ): Endpoint {
-  return { doc, handle: handle as Handle<z.ZodType, z.ZodType>, before: options.before ?? [] };
+  return { doc, handle: handle as Handle<z.ZodObject, z.ZodType, z.ZodType>, before: options.before ?? [] };
+}
+
+/** The names of a path's parameters: "/groups/:id/members/:user_id" → id, user_id. */
+function pathParameters(path: string): string[] {
+  return [...path.matchAll(/:(\w+)/g)].map((match) => match[1]!);
 }
 
 export type Handlers = Partial<Record<Method, Endpoint>>;
@@ -106,8 +129,22 @@ function run(method: Method, { doc, handle }: Endpoint): RequestHandler {
   return async (req: Request, res: Response, _next: NextFunction) => {
     const query = parseQuery(doc.query ?? emptyObject, req);
     const body = bodySchema ? parseBody(bodySchema, req) : undefined;
-    await handle(req, res, { query, body });
+    // After the query and the body: a bad request with a malformed id stays the 400 it was
+    // when the handler's lookup answered the 404.
+    const params = doc.params ? parsePath(doc.params, req) : {};
+    await handle(req, res, { params, query, body });
   };
+}
+
+/** A params schema names exactly the path's parameters: none goes unvalidated or undocumented. */
+function assertParamsMatch(path: string, method: Method, doc: EndpointDoc): void {
+  if (!doc.params) return;
+  const declared = Object.keys(doc.params.shape).sort();
+  const inPath = pathParameters(path).sort();
+  if (declared.join() !== inPath.join())
+    throw new Error(
+      `${method.toUpperCase()} ${path}: params names [${declared.join(', ')}], the path [${inPath.join(', ')}]`,
+    );
 }
 
 export function resource(router: Router, path: string, handlers: Handlers): void {
@@ -119,6 +156,7 @@ export function resource(router: Router, path: string, handlers: Handlers): void
   const route = router.route(path);
   for (const method of methods) {
     const declared = handlers[method]!;
+    assertParamsMatch(path, method, declared.doc);
     route[method](...(declared.doc.public ? [] : guards), ...declared.before, run(method, declared));
   }
   route.options((_req, res) => {

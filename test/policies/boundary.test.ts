@@ -1,13 +1,17 @@
 // No API handler reaches a table except through the policy layer (issue #4). A source check:
 //   - route, schema and presenter files under src/api touch no table at all;
-//   - the data files (queries.ts, changes.ts, members.ts, …: all but routes, schemas and presenters) read only through the visibility scopes of
-//     src/policies/scopes.ts: a table named directly must be a write (insert/update/delete)
+//   - the data files (queries.ts, changes.ts, members.ts, …: all but routes, schemas and
+//     presenters) read only through the visibility scopes of src/policies/scopes.ts: a table named directly must be a write (insert/update/delete)
 //     in a function that takes an `Authorized<…>` record or the `Actor` it acts for, and raw
 //     SQL must be a write or a subquery correlated to a row the scope already let through.
 //
-// And no page handler or protocol code reaches a table at all (issue #15): in src/web, src/oauth
-// and src/users, SQL lives only in the data homes listed in DATA_HOMES; every other file there
-// calls their named functions.
+// And no page handler or protocol code reaches a table at all (issue #15): in src/web,
+// src/oauth, src/users and src/auth, SQL lives only in the data homes listed in DATA_HOMES;
+// every other file there calls their named functions.
+//
+// And the protocol code does not depend on the pages (issue #15): no file under src/oauth imports
+// from src/web. The consent page calls the protocol and hands the user's decision back, never
+// the other way round.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -71,6 +75,7 @@ const DATA_HOMES: Record<string, string[]> = {
   oauth: ['store.ts', 'clients.ts', 'consents.ts'],
   web: ['session-store.ts'],
   users: ['users.ts'],
+  auth: ['personal-tokens.ts'],
 };
 
 // Any query: a table call (`knex(…)`, `trx(…)`, `db(…)`, `this.knex(…)`), raw SQL, or a builder
@@ -88,7 +93,7 @@ export function dataHomeViolations(file: string, source: string): string[] {
   );
 }
 
-describe('the data homes of src/oauth, src/web and src/users', () => {
+describe('the data homes of src/oauth, src/web, src/users and src/auth', () => {
   it('hold every query of those folders', () => {
     const files = Object.keys(DATA_HOMES).flatMap((folder) => sourceFiles(path.join(SRC, folder)));
     expect(files.length).toBeGreaterThan(15);
@@ -123,6 +128,53 @@ describe('the data homes of src/oauth, src/web and src/users', () => {
       dataHomeViolations('web/join-page.ts', 'await knex.transaction((trx) => joinWithCode(trx, actor, code));'),
     ).toEqual([]);
     expect(dataHomeViolations('oauth/protocol.ts', "Buffer.from(value, 'base64');")).toEqual([]);
+  });
+});
+
+// A module specifier of an import, export … from, bare import, dynamic import or require.
+const IMPORT =
+  /\b(?:from|import)\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** `file` relative to src (`oauth/authorize.ts`): an import of src/web from src/oauth. */
+export function layerViolations(file: string, source: string): string[] {
+  const from = file.split(path.sep).join('/');
+  if (!from.startsWith('oauth/')) return [];
+  return [...source.matchAll(IMPORT)]
+    .map((match) => match[1] ?? match[2] ?? match[3] ?? '')
+    .filter((specifier) => specifier.startsWith('.'))
+    .filter((specifier) => /^web(\/|$)/.test(path.posix.join(path.posix.dirname(from), specifier)))
+    .map((specifier) => `${from}: imports ${specifier}: the OAuth code must not depend on src/web`);
+}
+
+describe('the direction of imports between src/oauth and src/web', () => {
+  it('holds: no file under src/oauth imports from src/web', () => {
+    const files = sourceFiles(path.join(SRC, 'oauth'));
+    expect(files.length).toBeGreaterThan(10);
+    const problems = files.flatMap((file) => layerViolations(path.relative(SRC, file), fs.readFileSync(file, 'utf8')));
+    expect(problems).toEqual([]);
+  });
+
+  it('catches every form of such an import, and lets web import oauth', () => {
+    for (const line of [
+      "import { renderPage } from '../web/render';",
+      "import type { PageLocals } from '../web/render';",
+      "export { csrfToken } from '../web/csrf';",
+      "import '../web/csrf';",
+      "const render = await import('../web/render');",
+      "const csrf = require('../web/csrf');",
+      "import { x } from '../oauth/../web/x';",
+    ])
+      expect({ line, problems: layerViolations('oauth/authorize.ts', line) }).toEqual({
+        line,
+        problems: [expect.stringContaining('must not depend on src/web')],
+      });
+    expect(layerViolations('oauth/sub/x.ts', "import { y } from '../../web';")).toHaveLength(1);
+    expect(layerViolations('oauth/authorize.ts', "import { findClient } from './clients';")).toEqual([]);
+    expect(layerViolations('oauth/authorize.ts', "import { web } from './web-ish';")).toEqual([]);
+    expect(layerViolations('oauth/authorize.ts', "import express from 'express';")).toEqual([]);
+    expect(
+      layerViolations('web/consent-page.ts', "import { authorizationEndpoint } from '../oauth/authorize';"),
+    ).toEqual([]);
   });
 });
 
@@ -166,4 +218,73 @@ describe('the policy boundary of src/api', () => {
       ),
     ).toEqual([]);
   });
+});
+
+// Resources meet only at their public surface (issue #15): a file in src/api/v1/<a>/ imports from
+// src/api/v1/<b>/ only b's presenter.ts (its rows and views), schema.ts (its input contract) and
+// public.ts (what it offers other resources, e.g. tickets' recordDeletions); never b's routes,
+// queries or other internals.
+const RESOURCE_SURFACE = ['presenter', 'schema', 'public'];
+const SPECIFIER = /\b(?:from|import)\s*['"](\.[^'"]*)['"]|\b(?:import|require)\(\s*['"](\.[^'"]*)['"]\s*\)/g;
+
+const V1 = path.join(API_DIR, 'v1');
+const RESOURCES = new Set(
+  fs
+    .readdirSync(V1, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name),
+);
+
+/** `file` relative to src/api/v1 (`events/routes.ts`): its imports of another resource's internals. */
+export function resourceImportViolations(file: string, source: string): string[] {
+  const from = file.split(path.sep).join('/');
+  const resource = from.split('/')[0]!;
+  if (!RESOURCES.has(resource)) return []; // v1's own files (index.ts, fields.ts, views.ts) join the resources
+  return [...source.matchAll(SPECIFIER)]
+    .map((match) => match[1] ?? match[2] ?? '')
+    .filter((specifier) => {
+      const [other, ...rest] = path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier)).split('/');
+      if (!RESOURCES.has(other!) || other === resource) return false;
+      return !(rest.length === 1 && RESOURCE_SURFACE.includes(rest[0]!.replace(/\.[jt]s$/, '')));
+    })
+    .map(
+      (specifier) =>
+        `${from}: imports ${specifier}: another resource's internals (only ${RESOURCE_SURFACE.join(', ')})`,
+    );
+}
+
+it("keeps every API resource to the others' public surface: presenter.ts, schema.ts, public.ts", () => {
+  const files = sourceFiles(V1);
+  expect(files.length).toBeGreaterThan(20);
+  const problems = files.flatMap((file) =>
+    resourceImportViolations(path.relative(V1, file), fs.readFileSync(file, 'utf8')),
+  );
+  expect(problems).toEqual([]);
+  // The check itself: it catches each form of reaching in, and lets the surface and the rest be.
+  for (const line of [
+    "import { findGroup } from '../groups/queries';",
+    "import { recordDeletions } from '../tickets/history';",
+    "export { findGroup } from '../groups/queries';",
+    "import type { TicketRow } from '../tickets/changes';",
+    "import '../groups/routes';",
+    "const { findGroup } = await import('../groups/queries');",
+    "import { findGroup } from '../groups';",
+    "import { x } from '../events/../groups/queries';",
+  ])
+    expect({ line, problems: resourceImportViolations('events/routes.ts', line) }).toEqual({
+      line,
+      problems: [expect.stringContaining("another resource's internals")],
+    });
+  for (const line of [
+    "import { findGroup } from '../groups/public';",
+    "import type { GroupRow } from '../groups/presenter';",
+    "import { showValues } from '../events/schema';",
+    "import { findEvent } from './queries';",
+    "import { reference } from '../fields';",
+    "import { named } from '../views';",
+    "import { authorize } from '../../../policies/authorize';",
+    "import { z } from 'zod';",
+  ])
+    expect({ line, problems: resourceImportViolations('tickets/routes.ts', line) }).toEqual({ line, problems: [] });
+  expect(resourceImportViolations('index.ts', "import { ticketRoutes } from './tickets/routes';")).toEqual([]);
 });

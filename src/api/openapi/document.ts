@@ -37,10 +37,9 @@ const PAGE_HEADERS = {
   Link: { description: 'RFC 8288 links with rel="next" and rel="prev" where they exist.', schema: { type: 'string' } },
 };
 
-/** "/v1/tickets/:id" → "/api/v1/tickets/{id}", and the names of its path parameters. */
-function openApiPath(path: string): { path: string; params: string[] } {
-  const params = [...path.matchAll(/:(\w+)/g)].map((match) => match[1]!);
-  return { path: `/api${path.replace(/:(\w+)/g, '{$1}')}`, params };
+/** "/v1/tickets/:id" → "/api/v1/tickets/{id}". */
+function openApiPath(path: string): string {
+  return `/api${path.replace(/:(\w+)/g, '{$1}')}`;
 }
 
 function tagOf(path: string): string {
@@ -58,7 +57,8 @@ function operationId(method: Method, path: string): string {
   return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
 }
 
-function queryParameters(schema: z.ZodType | undefined): JsonSchema[] {
+/** The parameters `schema` validates (an object's properties), in the path or the query. */
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
   if (!schema) return [];
   const object = jsonSchemaOf(schema, 'input');
   const properties = (object.properties ?? {}) as Record<string, JsonSchema>;
@@ -67,8 +67,8 @@ function queryParameters(schema: z.ZodType | undefined): JsonSchema[] {
     const { description, ...propertySchema } = property;
     return {
       name,
-      in: 'query',
-      required: required.includes(name),
+      in: where,
+      required: where === 'path' || required.includes(name),
       ...(description ? { description } : {}),
       schema: propertySchema,
     };
@@ -121,14 +121,13 @@ function requestBody(body: z.ZodType): JsonSchema {
 }
 
 function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
-  const { params } = openApiPath(path);
   const errors = new Map<number, string>();
   const add = (status: number, description: string) =>
     errors.set(status, errors.has(status) ? `${errors.get(status)} Or: ${description}` : description);
   add(400, COMMON_ERRORS[400]);
   if (!doc.public) add(401, COMMON_ERRORS[401]);
   if (!doc.public) add(403, COMMON_ERRORS[403]);
-  if (params.length) add(404, COMMON_ERRORS[404]);
+  if (doc.params) add(404, COMMON_ERRORS[404]);
   add(406, COMMON_ERRORS[406]);
   if (TAKES_BODY.includes(method)) {
     add(413, COMMON_ERRORS[413]);
@@ -154,10 +153,7 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     security: doc.public ? [] : [{ oauth2: [scope] }, { bearer: [] }, { token: [] }],
-    parameters: [
-      ...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } })),
-      ...queryParameters(doc.query),
-    ],
+    parameters: [...parameters(doc.params, 'path'), ...parameters(doc.query, 'query')],
     ...(doc.body ? { requestBody: requestBody(doc.body) } : {}),
     responses,
   };
@@ -167,8 +163,7 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Con
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
-    const { path } = openApiPath(route.path);
-    (paths[path] ??= {})[route.method] = operation(route);
+    (paths[openApiPath(route.path)] ??= {})[route.method] = operation(route);
   }
   const schemas: Record<string, JsonSchema> = { Error: jsonSchemaOf(errorView, 'output') };
   for (const [view, name] of namedViews) schemas[name] = jsonSchemaOf(view, 'output', { root: true });

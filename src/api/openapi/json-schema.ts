@@ -24,8 +24,10 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output', { root =
         for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
         Object.assign(jsonSchema, componentRef(name));
       }
-      // zod writes the regular expression it checks with; the format says the same to readers.
-      if (jsonSchema.format === 'date-time' || jsonSchema.type === 'integer') delete jsonSchema.pattern;
+      // zod writes the regular expression it checks with; the format says the same to readers
+      // (and a uuid's case-insensitive flag would not survive the translation).
+      if (jsonSchema.format === 'date-time' || jsonSchema.format === 'uuid' || jsonSchema.type === 'integer')
+        delete jsonSchema.pattern;
     },
   }) as JsonSchema;
   delete converted.$schema;

@@ -1,5 +1,6 @@
 // Field types shared by the API's zod schemas (SPEC §4: text limits, trimming, money).
 import { z } from 'zod';
+import { UUID } from '../../policies/ids';
 
 // PostgreSQL text cannot hold NUL: refused here with the field's name rather than by SQL.
 const withoutNul = (value: string) => !value.includes('\u0000');
@@ -25,6 +26,16 @@ export const money = z
     'must be an amount from 0 to 99999999.99 with at most two decimals',
   )
   .transform((value) => Number(value).toFixed(2));
+
+/** A record's id in a path (`/tickets/:id`): a malformed one is a 404 (http/validate.ts). */
+export const recordId = z.string().regex(UUID).meta({ format: 'uuid' });
+
+/**
+ * The id of a record inside another (`/groups/:id/members/:user_id`), checked by its finder
+ * (isUuid) after the parent's policy: a member who may not manage the group hears 403 for any
+ * id, malformed or not, and only then does a malformed id answer 404.
+ */
+export const innerRecordId = z.string().meta({ format: 'uuid' });
 
 /** A reference to another record by id, checked against the database by the route (400 if unusable). */
 export const reference = z.string({ error: 'must be an id' });

@@ -3,9 +3,8 @@ import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
 import type { GroupRow } from '../groups/presenter';
-import { isUuid } from '../../../policies/ids';
 import { visibleEvents, visibleTickets } from '../../../policies/scopes';
-import { recordDeletions } from '../tickets/history';
+import { recordDeletions } from '../tickets/public';
 import type { EventRow } from './presenter';
 
 function eventColumns(db: Knex, actor: Actor) {
@@ -49,14 +48,16 @@ export function listEvents(db: Knex, actor: Actor, { show, groupId, ordering }: 
   ]);
 }
 
-/** One event you can see; `lock` takes its row lock (deleting: no ticket slips in meanwhile). */
+/**
+ * One event you can see (`id` a path parameter, already a uuid, or a new event's); `lock` takes
+ * its row lock to change it (deleting: no ticket slips in meanwhile).
+ */
 export async function findEvent(
   db: Knex,
   actor: Actor,
   id: string,
   { lock = false } = {},
 ): Promise<EventRow | undefined> {
-  if (!isUuid(id)) return undefined;
   const query = visibleEvents(db, actor).where('e.id', id).first<EventRow | undefined>(eventColumns(db, actor));
   if (lock) query.forUpdate('e');
   return query;

@@ -5,20 +5,21 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
 import { conflict } from '../../../errors';
-import { fetchPage, setPageHeaders } from '../../../http/pagination';
+import { pageSender } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize, referenced } from '../../../policies/authorize';
 import { mayManageEvents } from '../../../policies/rules';
-import { findGroup } from '../groups/queries';
-import { eventView, presentEvent, type EventRow } from './presenter';
+import { findGroup } from '../groups/public';
+import { eventView, presentEvent } from './presenter';
 import { countEventTickets, createEvent, deleteEvent, findEvent, listEvents, updateEvent } from './queries';
-import { createEventBody, deleteEventQuery, listEventsQuery, updateEventBody } from './schema';
+import { createEventBody, deleteEventQuery, eventPath, listEventsQuery, updateEventBody } from './schema';
 
 const MEMBER = "A member who is not an admin of the event's group.";
 
 export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
+  const sendPage = pageSender(knex, config.baseUrl);
 
   resource(router, '/events', {
     get: endpoint(
@@ -35,9 +36,7 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const { limit, offset, show, group_id, ordering } = query;
         const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
         const found = listEvents(knex, actor, { show, groupId: group?.id, ordering });
-        const { rows, total } = await fetchPage<EventRow>(knex, found, { limit, offset });
-        setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
-        res.json(rows.map(presentEvent));
+        await sendPage(req, res, found, { limit, offset }, presentEvent);
       },
     ),
     post: endpoint(
@@ -65,23 +64,31 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     {
       summary: 'Change an event',
       description: "The group's admins.",
+      params: eventPath,
       body: updateEventBody,
       responses: { 200: { description: 'The updated event.', body: eventView } },
       errors: { 403: MEMBER },
     },
-    async (req, res, { body }) => {
+    async (req, res, { params, body }) => {
       const actor = actorOf(req);
-      const event = authorize(await findEvent(knex, actor, String(req.params.id)), mayManageEvents);
-      await updateEvent(knex, event, body);
-      res.json(presentEvent(authorize(await findEvent(knex, actor, event.id))));
+      const updated = await knex.transaction(async (trx) => {
+        const event = authorize(await findEvent(trx, actor, params.id, { lock: true }), mayManageEvents);
+        await updateEvent(trx, event, body);
+        return findEvent(trx, actor, event.id);
+      });
+      res.json(presentEvent(authorize(updated)));
     },
   );
 
   resource(router, '/events/:id', {
     get: endpoint(
-      { summary: 'Get an event', responses: { 200: { description: 'The event.', body: eventView } } },
-      async (req, res) => {
-        res.json(presentEvent(authorize(await findEvent(knex, actorOf(req), String(req.params.id)))));
+      {
+        summary: 'Get an event',
+        params: eventPath,
+        responses: { 200: { description: 'The event.', body: eventView } },
+      },
+      async (req, res, { params }) => {
+        res.json(presentEvent(authorize(await findEvent(knex, actorOf(req), params.id))));
       },
     ),
     put: update,
@@ -91,14 +98,15 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         summary: 'Delete an event',
         description:
           "The group's admins. An event with tickets is deleted only with `?force=true`, and then with its tickets (each deletion kept in ticket history).",
+        params: eventPath,
         query: deleteEventQuery,
         responses: { 204: { description: 'Deleted.' } },
         errors: { 403: MEMBER, 409: 'The event has tickets and `force` is not `true`.' },
       },
-      async (req, res, { query }) => {
+      async (req, res, { params, query }) => {
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
-          const event = authorize(await findEvent(trx, actor, String(req.params.id), { lock: true }), mayManageEvents);
+          const event = authorize(await findEvent(trx, actor, params.id, { lock: true }), mayManageEvents);
           // Not the row's ticket_counts: that was read before the lock was granted.
           const tickets = await countEventTickets(trx, actor, event);
           if (tickets > 0 && !query.force)

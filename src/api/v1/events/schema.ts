@@ -1,7 +1,9 @@
 // The input contract of /api/v1/events.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
-import { dateTime, freeText, queryBoolean, reference, text } from '../fields';
+import { dateTime, freeText, queryBoolean, recordId, reference, text } from '../fields';
+
+export const eventPath = z.strictObject({ id: recordId.meta({ description: 'An event of your groups.' }) });
 
 export const showValues = z.enum(['past', 'future'], { error: 'must be past or future' });
 

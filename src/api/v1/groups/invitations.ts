@@ -50,7 +50,7 @@ export async function findInvitation(
   group: Authorized<GroupRow>,
   id: string,
 ): Promise<InvitationRow | undefined> {
-  if (!isUuid(id)) return undefined;
+  if (!isUuid(id)) return undefined; // checked here, after the group's policy (fields.ts: innerRecordId)
   return listInvitations(db, actor, group).where('i.id', id).first<InvitationRow | undefined>();
 }
 

@@ -10,7 +10,7 @@ import { isUuid } from '../../../policies/ids';
 import type { Role } from '../../../policies/rules';
 import { groupOpenedByJoinCode, invitationOpenedByCode, visibleGroups } from '../../../policies/scopes';
 import { hashToken } from '../../../security/tokens';
-import { recordDeletions } from '../tickets/history';
+import { recordDeletions } from '../tickets/public';
 import type { GroupRow } from './presenter';
 
 export interface MemberRow {
@@ -26,7 +26,7 @@ export async function findMember(
   group: Authorized<GroupRow>,
   userId: string,
 ): Promise<MemberRow | undefined> {
-  if (!isUuid(userId)) return undefined;
+  if (!isUuid(userId)) return undefined; // checked here, after the group's policy (fields.ts: innerRecordId)
   return visibleGroups(db, actor)
     .where('g.id', group.id)
     .join('memberships as target', (on) =>

@@ -5,64 +5,70 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
 import { conflict } from '../../../errors';
-import { fetchPage, setPageHeaders } from '../../../http/pagination';
+import { pageSender } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { isLastAdmin, mayAdministerGroup, mayRemoveMember } from '../../../policies/rules';
 import { cancelInvitation, createInvitation, findInvitation, listInvitations } from './invitations';
 import { changeRole, findMember, removeMember } from './members';
-import { invitationView, membershipView, presentInvitation, presentMembership, type InvitationRow } from './presenter';
+import { invitationView, membershipView, presentInvitation, presentMembership } from './presenter';
 import { findGroup } from './queries';
-import { changeRoleBody, createInvitationBody, listInvitationsQuery } from './schema';
+import {
+  changeRoleBody,
+  createInvitationBody,
+  groupPath,
+  invitationPath,
+  listInvitationsQuery,
+  memberPath,
+} from './schema';
 
 const LAST_ADMIN = 'A group keeps at least one admin: promote another member first.';
 const MEMBER = 'A member who is not an admin of the group.';
 
 export function membershipRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
+  const sendPage = pageSender(knex, config.baseUrl);
 
   resource(router, '/groups/:id/members/:user_id', {
     patch: endpoint(
       {
         summary: "Change a member's role",
         description: 'Admins promote members to admin and demote admins.',
+        params: memberPath,
         body: changeRoleBody,
         responses: { 200: { description: 'The membership.', body: membershipView } },
         errors: { 403: MEMBER, 409: 'The member is the last admin.' },
       },
-      async (req, res, { body }) => {
+      async (req, res, { params, body }) => {
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
           // The group's row lock serialises role changes and departures: two admins cannot
           // demote each other at once and leave none.
-          const group = authorize(
-            await findGroup(trx, actor, String(req.params.id), { lock: true }),
-            mayAdministerGroup,
-          );
-          const member = authorize(await findMember(trx, actor, group, String(req.params.user_id)));
+          const group = authorize(await findGroup(trx, actor, params.id, { lock: true }), mayAdministerGroup);
+          const member = authorize(await findMember(trx, actor, group, params.user_id));
           if (body.role === 'member' && isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await changeRole(trx, group, member, body.role);
         });
-        res.json(presentMembership({ user_id: String(req.params.user_id), role: body.role }));
+        res.json(presentMembership({ user_id: params.user_id, role: body.role }));
       },
     ),
     delete: endpoint(
       {
         summary: 'Remove a member, or leave',
+        params: memberPath,
         description:
           "Admins remove members; anyone removes themselves. The member's own tickets in the group are deleted and tickets assigned to them become available, in one transaction, each recorded in ticket history.",
         responses: { 204: { description: 'Removed.' } },
         errors: { 403: 'A member removing someone else.', 409: 'The member is the last admin.' },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
-        const userId = String(req.params.user_id);
         await knex.transaction(async (trx) => {
-          const group = authorize(await findGroup(trx, actor, String(req.params.id), { lock: true }), (found) =>
-            mayRemoveMember(actor, found, userId),
+          const group = authorize(await findGroup(trx, actor, params.id, { lock: true }), (found) =>
+            mayRemoveMember(actor, found, params.user_id),
           );
-          const member = authorize(await findMember(trx, actor, group, userId));
+          const member = authorize(await findMember(trx, actor, group, params.user_id));
           if (isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await removeMember(trx, actor, group, member);
         });
@@ -76,16 +82,15 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
       {
         summary: "List a group's invitations",
         description: 'Admins. Newest first; codes are never shown again.',
+        params: groupPath,
         query: listInvitationsQuery,
         responses: { 200: { description: 'A page of invitations.', body: z.array(invitationView), paginated: true } },
         errors: { 403: MEMBER },
       },
-      async (req, res, { query: page }) => {
+      async (req, res, { params, query: page }) => {
         const actor = actorOf(req);
-        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
-        const { rows, total } = await fetchPage<InvitationRow>(knex, listInvitations(knex, actor, group), page);
-        setPageHeaders(req, res, config.baseUrl, page, total);
-        res.json(rows.map((invitation) => presentInvitation(invitation)));
+        const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
+        await sendPage(req, res, listInvitations(knex, actor, group), page, presentInvitation);
       },
     ),
     post: endpoint(
@@ -93,13 +98,14 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         summary: 'Invite someone by email',
         description:
           'Admins. The single-use `code` and the `join_url` are in this reply only; SeatShare does not send the email.',
+        params: groupPath,
         body: createInvitationBody,
         responses: { 201: { description: 'The invitation, with its code.', body: invitationView, location: true } },
         errors: { 403: MEMBER },
       },
-      async (req, res, { body }) => {
+      async (req, res, { params, body }) => {
         const actor = actorOf(req);
-        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
+        const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
         const { invitation, code } = await createInvitation(knex, actor, group, body.email);
         const joinUrl = `${config.baseUrl}/join?code=${encodeURIComponent(code)}`;
         res
@@ -115,28 +121,28 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
       {
         summary: 'Get an invitation',
         description: 'Admins. Its status; the code is never shown again.',
+        params: invitationPath,
         responses: { 200: { description: 'The invitation.', body: invitationView } },
         errors: { 403: MEMBER },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
-        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
-        res.json(
-          presentInvitation(authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)))),
-        );
+        const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
+        res.json(presentInvitation(authorize(await findInvitation(knex, actor, group, params.invitation_id))));
       },
     ),
     delete: endpoint(
       {
         summary: 'Cancel an invitation',
         description: 'Admins. Its code stops working.',
+        params: invitationPath,
         responses: { 204: { description: 'Cancelled.' } },
         errors: { 403: MEMBER, 409: 'The invitation was already accepted.' },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
-        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
-        const invitation = authorize(await findInvitation(knex, actor, group, String(req.params.invitation_id)));
+        const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
+        const invitation = authorize(await findInvitation(knex, actor, group, params.invitation_id));
         if (!(await cancelInvitation(knex, invitation)))
           throw conflict('This invitation was already accepted; remove the member instead.');
         res.status(204).end();

@@ -38,6 +38,7 @@ export async function findGroup(
   id: string,
   { lock = false } = {},
 ): Promise<GroupRow | undefined> {
+  // Not only path parameters: `group_id` in queries and bodies is any string.
   if (!isUuid(id)) return undefined;
   const query = visibleGroups(db, actor).where('g.id', id).first<GroupRow | undefined>(groupColumns(db));
   if (lock) query.forNoKeyUpdate('g', 'm');

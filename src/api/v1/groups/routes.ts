@@ -4,7 +4,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
-import { fetchPage, setPageHeaders } from '../../../http/pagination';
+import { pageSender } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
@@ -13,7 +13,7 @@ import { createGroup, deactivateGroup, replaceJoinCode } from './admin';
 import { joinWithCode } from './members';
 import { groupView, presentGroup, type GroupRow } from './presenter';
 import { findGroup, listGroups, updateGroup } from './queries';
-import { createGroupBody, joinGroupBody, listGroupsQuery, updateGroupBody } from './schema';
+import { createGroupBody, groupPath, joinGroupBody, listGroupsQuery, updateGroupBody } from './schema';
 
 const MEMBER = 'A member who is not an admin of the group.';
 
@@ -22,6 +22,7 @@ const presentYourGroup = (group: GroupRow) => presentGroup(group, { includeInvit
 
 export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
+  const sendPage = pageSender(knex, config.baseUrl);
 
   resource(router, '/groups', {
     get: endpoint(
@@ -32,9 +33,7 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         responses: { 200: { description: 'A page of groups.', body: z.array(groupView), paginated: true } },
       },
       async (req, res, { query: page }) => {
-        const { rows, total } = await fetchPage<GroupRow>(knex, listGroups(knex, actorOf(req)), page);
-        setPageHeaders(req, res, config.baseUrl, page, total);
-        res.json(rows.map(presentYourGroup));
+        await sendPage(req, res, listGroups(knex, actorOf(req)), page, presentYourGroup);
       },
     ),
     post: endpoint(
@@ -76,21 +75,25 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     {
       summary: 'Change a group',
       description: 'Admins.',
+      params: groupPath,
       body: updateGroupBody,
       responses: { 200: { description: 'The updated group.', body: groupView } },
       errors: { 403: MEMBER },
     },
-    async (req, res, { body }) => {
-      const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)), mayUpdateGroup);
-      res.json(presentYourGroup(await updateGroup(knex, group, body)));
+    async (req, res, { params, body }) => {
+      const updated = await knex.transaction(async (trx) => {
+        const group = authorize(await findGroup(trx, actorOf(req), params.id, { lock: true }), mayUpdateGroup);
+        return updateGroup(trx, group, body);
+      });
+      res.json(presentYourGroup(updated));
     },
   );
 
   resource(router, '/groups/:id', {
     get: endpoint(
-      { summary: 'Get a group', responses: { 200: { description: 'The group.', body: groupView } } },
-      async (req, res) => {
-        res.json(presentYourGroup(authorize(await findGroup(knex, actorOf(req), String(req.params.id)))));
+      { summary: 'Get a group', params: groupPath, responses: { 200: { description: 'The group.', body: groupView } } },
+      async (req, res, { params }) => {
+        res.json(presentYourGroup(authorize(await findGroup(knex, actorOf(req), params.id))));
       },
     ),
     put: update,
@@ -99,12 +102,15 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: 'Deactivate a group',
         description: 'Admins. The group and everything in it become invisible (404) to everyone.',
+        params: groupPath,
         responses: { 204: { description: 'Deactivated.' } },
         errors: { 403: MEMBER },
       },
-      async (req, res) => {
-        const group = authorize(await findGroup(knex, actorOf(req), String(req.params.id)), mayAdministerGroup);
-        await deactivateGroup(knex, group);
+      async (req, res, { params }) => {
+        await knex.transaction(async (trx) => {
+          const group = authorize(await findGroup(trx, actorOf(req), params.id, { lock: true }), mayAdministerGroup);
+          await deactivateGroup(trx, group);
+        });
         res.status(204).end();
       },
     ),
@@ -115,12 +121,13 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: "Replace a group's join code",
         description: 'Admins. The old code stops working at once.',
+        params: groupPath,
         responses: { 200: { description: 'The group with its new `invitation_code`.', body: groupView } },
         errors: { 403: MEMBER },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
-        const group = authorize(await findGroup(knex, actor, String(req.params.id)), mayAdministerGroup);
+        const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
         await replaceJoinCode(knex, group);
         res.json(presentYourGroup(authorize(await findGroup(knex, actor, group.id))));
       },

@@ -1,7 +1,18 @@
 // The input contract of /api/v1/groups.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
-import { code, freeText, personName } from '../fields';
+import { code, freeText, innerRecordId, personName, recordId } from '../fields';
+
+const groupId = recordId.meta({ description: 'One of your groups.' });
+export const groupPath = z.strictObject({ id: groupId });
+export const memberPath = z.strictObject({
+  id: groupId,
+  user_id: innerRecordId.meta({ description: 'A member of the group.' }),
+});
+export const invitationPath = z.strictObject({
+  id: groupId,
+  invitation_id: innerRecordId.meta({ description: "One of the group's invitations." }),
+});
 
 export const listGroupsQuery = z.strictObject({ ...pageFields });
 

@@ -103,14 +103,13 @@ export async function findTickets(db: Knex, actor: Actor, ids: string[]): Promis
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** One ticket you can see; `lock` takes its row lock for an update in a transaction. */
+/** One ticket you can see (`id` a path parameter, already a uuid); `lock` takes its row lock to change it. */
 export async function findTicket(
   db: Knex,
   actor: Actor,
   id: string,
   { lock = false } = {},
 ): Promise<TicketRow | undefined> {
-  if (!isUuid(id)) return undefined;
   const query = withSummaries(db, visibleTickets(db, actor)).where('t.id', id);
   if (lock) return query.forUpdate('t').first<TicketRow | undefined>();
   return selectFirstPrepared<TicketRow>(db, query);

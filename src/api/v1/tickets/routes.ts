@@ -5,7 +5,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
-import { fetchPage, setPageHeaders } from '../../../http/pagination';
+import { pageSender } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource, type Handlers } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
@@ -13,22 +13,23 @@ import { mayDeleteTicket, mayRequestTicket, mayUpdateTicket } from '../../../pol
 import { deleteTicket, resolveTicketChanges, saveTicketChanges } from './changes';
 import { createTickets } from './creation';
 import { listHistory, recordRequest } from './history';
-import {
-  historyEntryView,
-  presentHistoryEntry,
-  presentTicket,
-  ticketView,
-  type HistoryRow,
-  type TicketRow,
-} from './presenter';
+import { historyEntryView, presentHistoryEntry, presentTicket, ticketView } from './presenter';
 import { findFilterTargets, findTicket, findTickets, listTickets } from './queries';
-import { createTicketBody, historyQuery, listTicketsQuery, requestTicketBody, updateTicketBody } from './schema';
+import {
+  createTicketBody,
+  historyQuery,
+  listTicketsQuery,
+  requestTicketBody,
+  ticketPath,
+  updateTicketBody,
+} from './schema';
 
 const NOT_YOURS =
   'A member who neither owns the ticket nor is assigned it (or, for section, row and seat, anyone but the owner).';
 
 export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
+  const sendPage = pageSender(knex, config.baseUrl);
 
   resource(router, '/tickets', {
     get: endpoint(
@@ -47,9 +48,7 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
         const group = group_id === undefined ? undefined : authorize(targets.group);
         const event = event_id === undefined ? undefined : authorize(targets.event);
         const found = listTickets(knex, actor, { ...filters, groupId: group?.id, eventId: event?.id });
-        const { rows, total } = await fetchPage<TicketRow>(knex, found, { limit, offset });
-        setPageHeaders(req, res, config.baseUrl, { limit, offset }, total);
-        res.json(rows.map(presentTicket));
+        await sendPage(req, res, found, { limit, offset }, presentTicket);
       },
     ),
     post: endpoint(
@@ -83,21 +82,21 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
   const update = endpoint(
     {
       summary: 'Change a ticket',
+      params: ticketPath,
       description:
         "The owner or the assignee. `assignee_id` must be a member of the ticket's group (null: available); `alias_id` one of your aliases, on a ticket assigned to you, and it is cleared whenever the assignee changes; only the owner changes `section`, `row` and `seat`. Each change is recorded in the ticket's history.",
       body: updateTicketBody,
       responses: { 200: { description: 'The updated ticket.', body: ticketView } },
       errors: { 403: NOT_YOURS },
     },
-    async (req, res, { body }) => {
+    async (req, res, { params, body }) => {
       const actor = actorOf(req);
-      const id = String(req.params.id);
       const updated = await knex.transaction(async (trx) => {
-        const ticket = authorize(await findTicket(trx, actor, id, { lock: true }), (found) =>
+        const ticket = authorize(await findTicket(trx, actor, params.id, { lock: true }), (found) =>
           mayUpdateTicket(actor, found, body),
         );
         await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
-        return findTicket(trx, actor, id);
+        return findTicket(trx, actor, ticket.id);
       });
       res.json(presentTicket(authorize(updated)));
     },
@@ -105,9 +104,13 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
 
   const oneTicket: Handlers = {
     get: endpoint(
-      { summary: 'Get a ticket', responses: { 200: { description: 'The ticket.', body: ticketView } } },
-      async (req, res) => {
-        res.json(presentTicket(authorize(await findTicket(knex, actorOf(req), String(req.params.id)))));
+      {
+        summary: 'Get a ticket',
+        params: ticketPath,
+        responses: { 200: { description: 'The ticket.', body: ticketView } },
+      },
+      async (req, res, { params }) => {
+        res.json(presentTicket(authorize(await findTicket(knex, actorOf(req), params.id))));
       },
     ),
     put: update,
@@ -115,14 +118,15 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
     delete: endpoint(
       {
         summary: 'Delete a ticket',
+        params: ticketPath,
         description: 'The owner or the assignee. The deletion is kept in the ticket history.',
         responses: { 204: { description: 'Deleted.' } },
         errors: { 403: 'A member who neither owns the ticket nor is assigned it.' },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
-          const ticket = authorize(await findTicket(trx, actor, String(req.params.id), { lock: true }), (found) =>
+          const ticket = authorize(await findTicket(trx, actor, params.id, { lock: true }), (found) =>
             mayDeleteTicket(actor, found),
           );
           await deleteTicket(trx, actor, ticket);
@@ -138,16 +142,15 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
     post: endpoint(
       {
         summary: 'Ask the owner for a ticket',
+        params: ticketPath,
         description: 'A member other than the owner; recorded in the ticket history, where the owner sees it.',
         body: requestTicketBody,
         responses: { 201: { description: 'The history entry of the request.', body: historyEntryView } },
         errors: { 403: 'You own the ticket.' },
       },
-      async (req, res, { body }) => {
+      async (req, res, { params, body }) => {
         const actor = actorOf(req);
-        const ticket = authorize(await findTicket(knex, actor, String(req.params.id)), (found) =>
-          mayRequestTicket(actor, found),
-        );
+        const ticket = authorize(await findTicket(knex, actor, params.id), (found) => mayRequestTicket(actor, found));
         res.status(201).json(presentHistoryEntry(await recordRequest(knex, actor, ticket, body.message)));
       },
     ),
@@ -158,17 +161,16 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       {
         summary: "A ticket's history",
         description: 'Every change and request, newest first; to the members of its group.',
+        params: ticketPath,
         query: historyQuery,
         responses: {
           200: { description: 'A page of history entries.', body: z.array(historyEntryView), paginated: true },
         },
       },
-      async (req, res, { query: page }) => {
+      async (req, res, { params, query: page }) => {
         const actor = actorOf(req);
-        const ticket = authorize(await findTicket(knex, actor, String(req.params.id)));
-        const { rows, total } = await fetchPage<HistoryRow>(knex, listHistory(knex, actor, ticket), page);
-        setPageHeaders(req, res, config.baseUrl, page, total);
-        res.json(rows.map(presentHistoryEntry));
+        const ticket = authorize(await findTicket(knex, actor, params.id));
+        await sendPage(req, res, listHistory(knex, actor, ticket), page, presentHistoryEntry);
       },
     ),
   });

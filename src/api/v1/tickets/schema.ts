@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
 import { showValues } from '../events/schema';
-import { freeText, money, queryBoolean, reference, text } from '../fields';
+import { freeText, money, queryBoolean, recordId, reference, text } from '../fields';
+
+export const ticketPath = z.strictObject({ id: recordId.meta({ description: 'A ticket of your groups.' }) });
 
 const me = z.literal('me', { error: 'must be me' });
 

@@ -3,7 +3,6 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
-import { isUuid } from '../../../policies/ids';
 import { visibleAliases } from '../../../policies/scopes';
 import type { AliasRow } from './presenter';
 
@@ -17,9 +16,16 @@ export function listAliases(db: Knex, actor: Actor): Knex.QueryBuilder {
     .orderByRaw('lower(a.last_name) collate "C", lower(a.first_name) collate "C", a.id');
 }
 
-export async function findAlias(db: Knex, actor: Actor, id: string): Promise<AliasRow | undefined> {
-  if (!isUuid(id)) return undefined;
-  return visibleAliases(db, actor).where('a.id', id).first(ALIAS_COLUMNS);
+/** One alias you can see (`id` a path parameter, already a uuid); `lock` takes its row lock to change it. */
+export async function findAlias(
+  db: Knex,
+  actor: Actor,
+  id: string,
+  { lock = false } = {},
+): Promise<AliasRow | undefined> {
+  const query = visibleAliases(db, actor).where('a.id', id).first<AliasRow | undefined>(ALIAS_COLUMNS);
+  if (lock) query.forUpdate('a');
+  return query;
 }
 
 export async function createAlias(

@@ -4,19 +4,20 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
-import { fetchPage, setPageHeaders } from '../../../http/pagination';
+import { pageSender } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { mayChangeAlias } from '../../../policies/rules';
-import { aliasView, presentAlias, type AliasRow } from './presenter';
+import { aliasView, presentAlias } from './presenter';
 import { createAlias, deleteAlias, findAlias, listAliases, updateAlias } from './queries';
-import { createAliasBody, listAliasesQuery, updateAliasBody } from './schema';
+import { aliasPath, createAliasBody, listAliasesQuery, updateAliasBody } from './schema';
 
 const NOT_YOURS = "A mutual member's alias.";
 
 export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
+  const sendPage = pageSender(knex, config.baseUrl);
 
   resource(router, '/user_aliases', {
     get: endpoint(
@@ -26,9 +27,7 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         responses: { 200: { description: 'A page of aliases.', body: z.array(aliasView), paginated: true } },
       },
       async (req, res, { query: page }) => {
-        const { rows, total } = await fetchPage<AliasRow>(knex, listAliases(knex, actorOf(req)), page);
-        setPageHeaders(req, res, config.baseUrl, page, total);
-        res.json(rows.map(presentAlias));
+        await sendPage(req, res, listAliases(knex, actorOf(req)), page, presentAlias);
       },
     ),
     post: endpoint(
@@ -48,16 +47,20 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
   const update = endpoint(
     {
       summary: 'Change your alias',
+      params: aliasPath,
       body: updateAliasBody,
       responses: { 200: { description: 'The updated alias.', body: aliasView } },
       errors: { 403: NOT_YOURS },
     },
-    async (req, res, { body }) => {
+    async (req, res, { params, body }) => {
       const actor = actorOf(req);
-      const alias = authorize(await findAlias(knex, actor, String(req.params.id)), (found) =>
-        mayChangeAlias(actor, found),
-      );
-      res.json(presentAlias(await updateAlias(knex, alias, body)));
+      const updated = await knex.transaction(async (trx) => {
+        const alias = authorize(await findAlias(trx, actor, params.id, { lock: true }), (found) =>
+          mayChangeAlias(actor, found),
+        );
+        return updateAlias(trx, alias, body);
+      });
+      res.json(presentAlias(updated));
     },
   );
 
@@ -66,10 +69,11 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: 'Get an alias',
         description: "Yours or a mutual member's.",
+        params: aliasPath,
         responses: { 200: { description: 'The alias.', body: aliasView } },
       },
-      async (req, res) => {
-        res.json(presentAlias(authorize(await findAlias(knex, actorOf(req), String(req.params.id)))));
+      async (req, res, { params }) => {
+        res.json(presentAlias(authorize(await findAlias(knex, actorOf(req), params.id))));
       },
     ),
     put: update,
@@ -78,13 +82,14 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: 'Delete your alias',
         description: 'Tickets that used it lose it (recorded in their history).',
+        params: aliasPath,
         responses: { 204: { description: 'Deleted.' } },
         errors: { 403: NOT_YOURS },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
-          const alias = authorize(await findAlias(trx, actor, String(req.params.id)), (found) =>
+          const alias = authorize(await findAlias(trx, actor, params.id, { lock: true }), (found) =>
             mayChangeAlias(actor, found),
           );
           await deleteAlias(trx, actor, alias);

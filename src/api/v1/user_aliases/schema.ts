@@ -2,7 +2,11 @@
 // input (400 like any other field that cannot be set).
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
-import { personName } from '../fields';
+import { personName, recordId } from '../fields';
+
+export const aliasPath = z.strictObject({
+  id: recordId.meta({ description: "One of your aliases or a mutual member's." }),
+});
 
 export const listAliasesQuery = z.strictObject({ ...pageFields });
 

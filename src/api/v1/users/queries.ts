@@ -3,7 +3,6 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
-import { isUuid } from '../../../policies/ids';
 import { visibleUsers } from '../../../policies/scopes';
 import type { PresentableUser } from './presenter';
 
@@ -33,8 +32,8 @@ export function listUsers(db: Knex, actor: Actor, { groupId }: { groupId?: strin
   return query.orderByRaw('lower(u.last_name) collate "C", lower(u.first_name) collate "C", u.id');
 }
 
+/** You or a mutual member (`id` a path parameter, already a uuid, or your own). */
 export async function findUser(db: Knex, actor: Actor, id: string): Promise<PresentableUser | undefined> {
-  if (!isUuid(id)) return undefined;
   return visibleUsers(db, actor).where('u.id', id).first(USER_COLUMNS);
 }
 

@@ -4,17 +4,18 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
-import { fetchPage, setPageHeaders } from '../../../http/pagination';
+import { pageSender } from '../../../http/pagination';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
-import { findGroup } from '../groups/queries';
+import { findGroup } from '../groups/public';
 import { presentUser, userView, type PresentableUser } from './presenter';
 import { findUser, listUsers, updateUser } from './queries';
-import { listUsersQuery, updateMeBody } from './schema';
+import { listUsersQuery, updateMeBody, userPath } from './schema';
 
 export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[]): Router {
   const router = guardRoutes(Router(), ...guards);
+  const sendPage = pageSender(knex, config.baseUrl);
 
   resource(router, '/users', {
     get: endpoint(
@@ -30,13 +31,10 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
         const actor = actorOf(req);
         const { group_id, ...page } = query;
         const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
-        const { rows, total } = await fetchPage<PresentableUser>(
-          knex,
-          listUsers(knex, actor, { groupId: group?.id }),
-          page,
+        const users = listUsers(knex, actor, { groupId: group?.id });
+        await sendPage(req, res, users, page, (user: PresentableUser) =>
+          presentUser(user, { self: user.id === actor.userId }),
         );
-        setPageHeaders(req, res, config.baseUrl, page, total);
-        res.json(rows.map((user) => presentUser(user, { self: user.id === actor.userId })));
       },
     ),
   });
@@ -75,11 +73,12 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
       {
         summary: 'Get a user',
         description: 'Yourself or a mutual member.',
+        params: userPath,
         responses: { 200: { description: 'The user.', body: userView } },
       },
-      async (req, res) => {
+      async (req, res, { params }) => {
         const actor = actorOf(req);
-        const user = authorize(await findUser(knex, actor, String(req.params.id)));
+        const user = authorize(await findUser(knex, actor, params.id));
         res.json(presentUser(user, { self: user.id === actor.userId }));
       },
     ),

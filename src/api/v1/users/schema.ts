@@ -1,7 +1,9 @@
 // The input contract of /api/v1/users.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
-import { freeText, personName, text, timeZone } from '../fields';
+import { freeText, personName, recordId, text, timeZone } from '../fields';
+
+export const userPath = z.strictObject({ id: recordId.meta({ description: 'You or a mutual member.' }) });
 
 export const listUsersQuery = z.strictObject({
   ...pageFields,
