@@ -23,7 +23,10 @@ type Params = Record<string, unknown>;
 /** What the steps after redirect_uri establish, each its own part. */
 type RequestParts = Omit<AuthorizationRequest, 'client' | 'redirectUri'>;
 
-/** A step of the pipeline: its name (for logs and tests) and its check, which throws an OAuthFailure or returns its part. */
+/**
+ * A step of the pipeline: its name (for logs and tests) and its check, which throws an
+ * OAuthFailure or returns its part.
+ */
 export interface AuthorizeStep<Input, Output> {
   name: string;
   check: (input: Input) => Output;

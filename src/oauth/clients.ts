@@ -57,7 +57,8 @@ export const redirectUriSchema = z
   });
 
 export const LOCALHOST_REFUSED =
-  'use http://127.0.0.1 (or http://[::1]) instead of localhost: any port is accepted there, and localhost may not resolve to this device (RFC 8252 §8.3)';
+  'use http://127.0.0.1 (or http://[::1]) instead of localhost: any port is accepted there, ' +
+  'and localhost may not resolve to this device (RFC 8252 §8.3)';
 
 function isLocalhost(uri: string): boolean {
   if (isLocalhostRedirectUri(uri)) return true;

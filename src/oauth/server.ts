@@ -21,7 +21,7 @@ interface CodeGrant extends OAuth2Server.AbstractGrantType {
 // The library exports AbstractGrantType only; its authorization_code grant (PKCE checked after the
 // code is spent, since 5.3) is the one to build on, registered through `extendedGrantTypes`.
 // `require`: the package ships no types for this file, so its shape is declared above.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped deep file of the package, typed by the cast (see above)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped deep file, typed by the cast
 const LibraryCodeGrant = require('@node-oauth/oauth2-server/lib/grant-types/authorization-code-grant-type') as new (
   options: OAuth2Server.TokenOptions,
 ) => CodeGrant;
@@ -62,7 +62,10 @@ function codeGrantType(knex: Knex, settings: ModelSettings) {
       return outcome.token;
     }
 
-    /** RFC 6749 §4.1.3 and §5.2: the token request repeats the authorization request's redirect_uri exactly (a loopback port included). */
+    /**
+     * RFC 6749 §4.1.3 and §5.2: the token request repeats the authorization request's
+     * redirect_uri exactly (a loopback port included).
+     */
     override validateRedirectUri(request: OAuth2Server.Request, code: OAuth2Server.AuthorizationCode): void {
       const given = (request.body as Record<string, unknown>).redirect_uri;
       if (given === undefined || given === '') throw asLibraryError(OAUTH_ERRORS.missingTokenRedirectUri());

@@ -112,7 +112,10 @@ export interface IssuedToken {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** When a family that started at `startedAt` ends (REFRESH_FAMILY_MAX_DAYS later): no refresh token of it outlives that. */
+/**
+ * When a family that started at `startedAt` ends (REFRESH_FAMILY_MAX_DAYS later): no refresh
+ * token of it outlives that.
+ */
 export function familyEndsAt(startedAt: Date, familyMaxDays: number): Date {
   return new Date(startedAt.getTime() + familyMaxDays * DAY_MS);
 }
@@ -162,8 +165,10 @@ export async function rotateRefreshToken(
         where id = ? and refresh_used_at is null and revoked_at is null
        returning family_id, family_started_at, client_id, user_id
      )
-     insert into oauth_tokens (access_token_hash, access_token_expires_at, refresh_token_hash, refresh_token_expires_at, family_id, family_started_at, client_id, user_id, scope)
-     select ?, ?, ?, least(?::timestamptz, family_started_at + make_interval(days => ?::int)), family_id, family_started_at, client_id, user_id, ?::text[]
+     insert into oauth_tokens (access_token_hash, access_token_expires_at, refresh_token_hash,
+                               refresh_token_expires_at, family_id, family_started_at, client_id, user_id, scope)
+     select ?, ?, ?, least(?::timestamptz, family_started_at + make_interval(days => ?::int)),
+            family_id, family_started_at, client_id, user_id, ?::text[]
        from spent
      returning id`,
     [
@@ -314,8 +319,8 @@ const PURGE_BATCH = 5000;
 /**
  * Deletes codes and token rows a day past their expiry, in batches of short statements (each
  * served by an index: the codes' expires_at, the tokens' oauth_tokens_useful_until_index),
- * tokens first: they reference codes. Without it both tables only grow, and the token endpoint slowed eightfold on the bench once
- * their random-keyed indexes no longer stayed in memory.
+ * tokens first: they reference codes. Without it both tables only grow, and the token endpoint
+ * slowed eightfold on the bench once their random-keyed indexes no longer stayed in memory.
  */
 export async function purgeExpired(knex: Knex, batch = PURGE_BATCH): Promise<{ tokens: number; codes: number }> {
   const purge = async (table: string, usefulUntil: string) => {

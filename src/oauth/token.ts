@@ -32,7 +32,8 @@ const TOKEN_PARAMETERS = [
 type TokenParameters = Partial<Record<(typeof TOKEN_PARAMETERS)[number], string>>;
 
 async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: TokenParameters): Promise<void> {
-  // RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is unsupported_grant_type for every client.
+  // RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is
+  // unsupported_grant_type for every client.
   if (params.grant_type && !GRANT_TYPES.includes(params.grant_type))
     throw OAUTH_ERRORS.unsupportedGrantType(params.grant_type);
   const credentials = readClientCredentials(req, params);
@@ -45,7 +46,8 @@ async function exchange(oauth: OAuth2Server, req: Request, res: Response, params
   };
   if (credentials?.viaBasic) {
     // Hand the library plain Basic credentials (it does not percent-decode them).
-    headers.authorization = `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret ?? ''}`).toString('base64')}`;
+    const plain = `${credentials.clientId}:${credentials.clientSecret ?? ''}`;
+    headers.authorization = `Basic ${Buffer.from(plain).toString('base64')}`;
   }
   const request = new OAuth2Server.Request({ method: 'POST', headers, query: {}, body });
   const response = new OAuth2Server.Response();

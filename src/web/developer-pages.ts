@@ -60,13 +60,25 @@ export function developerPages(knex: Knex): Router {
   const showCredentials = (req: Request, res: Response, client: ClientRow, secret: string | undefined, title: string) =>
     renderPage(req, res, 'developer/credentials', { title, application: client, secret }); // `client` is an ejs option
 
+  /** The registration or edit form; with `zodError`, its 400 with the fields marked. */
+  const showForm = (
+    req: Request,
+    res: Response,
+    form: { title: string; application: ClientRow | null; values: object; action: string },
+    zodError?: z.ZodError,
+  ) => {
+    if (!zodError) return renderPage(req, res, 'developer/form', form);
+    const marked = { ...form, fieldErrors: formErrors(zodError), error: 'Please correct the marked fields.' };
+    renderPage(req, res, 'developer/form', marked, 400);
+  };
+
   router.get('/developer/applications', async (req, res) => {
     const clients = await listClientsOfOwner(knex, req.user!.id);
     renderPage(req, res, 'developer/list', { title: 'Your applications', clients });
   });
 
   router.get('/developer/applications/new', (req, res) => {
-    renderPage(req, res, 'developer/form', {
+    showForm(req, res, {
       title: 'Register an application',
       application: null,
       values: {},
@@ -84,22 +96,8 @@ export function developerPages(knex: Knex): Router {
       owner_id: req.user!.id,
     });
     if (!parsed.success) {
-      const fieldErrors = formErrors(parsed.error);
-      renderPage(
-        req,
-        res,
-        'developer/form',
-        {
-          title: 'Register an application',
-          application: null,
-          values,
-          action: '/developer/applications',
-          fieldErrors,
-          error: 'Please correct the marked fields.',
-        },
-        400,
-      );
-      return;
+      const form = { title: 'Register an application', application: null, values, action: '/developer/applications' };
+      return showForm(req, res, form, parsed.error);
     }
     const { client, clientSecret } = await createClient(knex, parsed.data);
     showCredentials(req, res, client, clientSecret, `${client.name} is registered`);
@@ -108,7 +106,7 @@ export function developerPages(knex: Knex): Router {
   router.get('/developer/applications/:id', async (req, res) => {
     const client = await ownClient(req);
     const values = { name: client.name, redirect_uris: client.redirect_uris.join('\n') };
-    renderPage(req, res, 'developer/form', {
+    showForm(req, res, {
       title: client.name,
       application: client,
       values,
@@ -125,22 +123,8 @@ export function developerPages(knex: Knex): Router {
       redirect_uris: redirectUrisFrom(body.redirect_uris),
     });
     if (!parsed.success) {
-      const fieldErrors = formErrors(parsed.error);
-      renderPage(
-        req,
-        res,
-        'developer/form',
-        {
-          title: client.name,
-          application: client,
-          values,
-          action: `/developer/applications/${client.id}`,
-          fieldErrors,
-          error: 'Please correct the marked fields.',
-        },
-        400,
-      );
-      return;
+      const form = { title: client.name, application: client, values, action: `/developer/applications/${client.id}` };
+      return showForm(req, res, form, parsed.error);
     }
     await updateClientOfOwner(knex, req.user!.id, client.id, parsed.data);
     res.redirect(303, '/developer/applications');

@@ -21,9 +21,13 @@ export const errorView = z.strictObject({
 const TAKES_BODY: Method[] = ['post', 'put', 'patch'];
 
 const COMMON_ERRORS = {
-  400: 'Invalid query or body: `fields` names each problem (unknown and read-only fields too, and references to records you cannot use).',
+  400:
+    'Invalid query or body: `fields` names each problem ' +
+    '(unknown and read-only fields too, and references to records you cannot use).',
   401: 'Missing, unknown, expired or revoked credentials.',
-  403: 'The token lacks the scope the method needs: `read` for GET, `write` for the others (`WWW-Authenticate` says which).',
+  403:
+    'The token lacks the scope the method needs: `read` for GET, `write` for the others ' +
+    '(`WWW-Authenticate` says which).',
   404: 'No such record, or not one you can see (a malformed id too).',
   406: '`Accept` excludes application/json.',
   413: 'The body is over 100 kB.',
@@ -177,9 +181,13 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Con
       description: [
         'Who holds which seat for which game: users, user aliases, groups, events and tickets.',
         '',
-        'Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`; authorization code with PKCE, metadata at `/.well-known/oauth-authorization-server`) or a personal token (`Authorization: Token …`, from /account/tokens or `POST /api/authenticate/`). Scope `read` for GET, `write` for the rest.',
+        'Authenticate with an OAuth 2.0 access token (`Authorization: Bearer …`; authorization code with PKCE, ' +
+          'metadata at `/.well-known/oauth-authorization-server`) or a personal token (`Authorization: Token …`, ' +
+          'from /account/tokens or `POST /api/authenticate/`). Scope `read` for GET, `write` for the rest.',
         '',
-        'Every error is `{"error", "error_detail", "code"}` (plus `fields` on 400). A record you may not see is 404, one you may see but not change 403. Lists take `limit` (≤ 500) and `offset` and send `X-Total-Count` and `Link`. Datetimes are ISO 8601 in UTC; money is a decimal string.',
+        'Every error is `{"error", "error_detail", "code"}` (plus `fields` on 400). A record you may not see is ' +
+          '404, one you may see but not change 403. Lists take `limit` (≤ 500) and `offset` and send `X-Total-Count` ' +
+          'and `Link`. Datetimes are ISO 8601 in UTC; money is a decimal string.',
       ].join('\n'),
     },
     servers: [{ url: baseUrl }],

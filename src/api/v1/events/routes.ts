@@ -26,7 +26,8 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: 'List events of your groups',
         description:
-          '`show=future`: start ≥ now; `show=past`: start < now. Ordered by `start_time` (`ordering=-start_time`: newest first).',
+          '`show=future`: start ≥ now; `show=past`: start < now. Ordered by `start_time` (`ordering=-start_time`: ' +
+          'newest first).',
         query: listEventsQuery,
         responses: { 200: { description: 'A page of events.', body: z.array(eventView), paginated: true } },
         errors: { 404: '`group_id` names a group that is not yours.' },
@@ -97,7 +98,8 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: 'Delete an event',
         description:
-          "The group's admins. An event with tickets is deleted only with `?force=true`, and then with its tickets (each deletion kept in ticket history).",
+          "The group's admins. An event with tickets is deleted only with `?force=true`, and then with its tickets " +
+          '(each deletion kept in ticket history).',
         params: eventPath,
         query: deleteEventQuery,
         responses: { 204: { description: 'Deleted.' } },

@@ -80,7 +80,8 @@ export async function removeMember(
   await trx.raw(
     `insert into ticket_history (ticket_id, group_id, actor_id, action, changes)
      select id, group_id, ?, 'unassigned', jsonb_build_object('assignee_id', jsonb_build_array(assignee_id, null))
-              || case when alias_id is null then '{}'::jsonb else jsonb_build_object('alias_id', jsonb_build_array(alias_id, null)) end
+              || case when alias_id is null then '{}'::jsonb
+                      else jsonb_build_object('alias_id', jsonb_build_array(alias_id, null)) end
        from tickets where group_id = ? and assignee_id = ? and owner_id <> assignee_id`,
     [actor.userId, ...where],
   );

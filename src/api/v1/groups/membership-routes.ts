@@ -58,7 +58,8 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         summary: 'Remove a member, or leave',
         params: memberPath,
         description:
-          "Admins remove members; anyone removes themselves. The member's own tickets in the group are deleted and tickets assigned to them become available, in one transaction, each recorded in ticket history.",
+          "Admins remove members; anyone removes themselves. The member's own tickets in the group are deleted and " +
+          'tickets assigned to them become available, in one transaction, each recorded in ticket history.',
         responses: { 204: { description: 'Removed.' } },
         errors: { 403: 'A member removing someone else.', 409: 'The member is the last admin.' },
       },

@@ -58,7 +58,8 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       {
         summary: 'Join a group with a code',
         description:
-          "An invitation's single-use code, or a group's reusable `invitation_code`. Case does not matter for the latter.",
+          "An invitation's single-use code, or a group's reusable `invitation_code`. Case does not matter for the " +
+          'latter.',
         body: joinGroupBody,
         responses: { 200: { description: 'The group you joined.', body: groupView } },
         errors: { 409: 'You are already a member of that group.' },

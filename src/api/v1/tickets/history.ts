@@ -38,7 +38,8 @@ export function listHistory(db: Knex, actor: Actor, ticket: Authorized<TicketRow
 const DELETED_SNAPSHOT = `jsonb_build_object(
   'event_id', jsonb_build_array(t.event_id, null), 'owner_id', jsonb_build_array(t.owner_id, null),
   'assignee_id', jsonb_build_array(t.assignee_id, null), 'alias_id', jsonb_build_array(t.alias_id, null),
-  'section', jsonb_build_array(t.section, null), 'row', jsonb_build_array(t."row", null), 'seat', jsonb_build_array(t.seat, null),
+  'section', jsonb_build_array(t.section, null), 'row', jsonb_build_array(t."row", null),
+  'seat', jsonb_build_array(t.seat, null),
   'cost', jsonb_build_array(t.cost::text, null), 'note', jsonb_build_array(t.note, null))`;
 
 type TicketKey = 'id' | 'event_id' | 'group_id' | 'owner_id';

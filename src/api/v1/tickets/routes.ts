@@ -36,7 +36,8 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       {
         summary: 'List tickets in your groups',
         description:
-          'Filters combine with AND. `show` restricts the list to tickets you own or are assigned. Ordered by event start, then section, row and seat in natural order.',
+          'Filters combine with AND. `show` restricts the list to tickets you own or are assigned. Ordered by ' +
+          'event start, then section, row and seat in natural order.',
         query: listTicketsQuery,
         responses: { 200: { description: 'A page of tickets.', body: z.array(ticketView), paginated: true } },
         errors: { 404: '`group_id` or `event_id` names a group or event that is not yours.' },
@@ -55,7 +56,8 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       {
         summary: 'Add tickets you own',
         description:
-          'With `event_id`, one ticket; with `event_ids`, one ticket per event of a season, all or nothing. The assignee defaults to you (`null`: available).',
+          'With `event_id`, one ticket; with `event_ids`, one ticket per event of a season, all or nothing. The ' +
+          'assignee defaults to you (`null`: available).',
         body: createTicketBody,
         responses: {
           201: {
@@ -84,7 +86,10 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       summary: 'Change a ticket',
       params: ticketPath,
       description:
-        "The owner or the assignee. `assignee_id` must be a member of the ticket's group (null: available); `alias_id` one of your aliases, on a ticket assigned to you, and it is cleared whenever the assignee changes; only the owner changes `section`, `row` and `seat`. Each change is recorded in the ticket's history.",
+        "The owner or the assignee. `assignee_id` must be a member of the ticket's group (null: available); " +
+        '`alias_id` one of your aliases, on a ticket assigned to you, and it is cleared whenever the assignee ' +
+        "changes; only the owner changes `section`, `row` and `seat`. Each change is recorded in the ticket's " +
+        'history.',
       body: updateTicketBody,
       responses: { 200: { description: 'The updated ticket.', body: ticketView } },
       errors: { 403: NOT_YOURS },
