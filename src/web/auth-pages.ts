@@ -1,12 +1,13 @@
 // Sign-up, login and logout (SPEC §2). Login failures get one generic message; failed attempts
 // are rate-limited per account from one IP, per IP and per account (src/http/rate-limits.ts):
 // a 401 counts, a login not. Sign-ups are limited per IP: every submission counts.
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Knex } from 'knex';
 import { fromZodError } from '../errors';
 import { createUser, findUserByEmail, newUserSchema } from '../users/users';
 import { sessionUserOf, type SeatSharePassport } from '../auth/passport';
 import { csrfProtection } from './csrf';
+import { allowAuthorizationRedirect } from './form-action';
 import { renderPage, safeReturnTo } from './render';
 
 export function authPages(
@@ -21,8 +22,20 @@ export function authPages(
     res.redirect(req.user ? '/account/authorizations' : '/login');
   });
 
-  router.get('/login', (req, res) => {
-    renderPage(req, res, 'login', { title: 'Log in', email: '', returnTo: safeReturnTo(req.query.return_to) });
+  /** The login or sign-up form, allowed to end at the app its return_to authorizes (form-action.ts). */
+  const showForm = async (
+    req: Request,
+    res: Response,
+    view: 'login' | 'signup',
+    locals: { title: string; returnTo: string } & Record<string, unknown>,
+    status = 200,
+  ) => {
+    await allowAuthorizationRedirect(knex, res, locals.returnTo);
+    renderPage(req, res, view, locals, status);
+  };
+
+  router.get('/login', async (req, res) => {
+    await showForm(req, res, 'login', { title: 'Log in', email: '', returnTo: safeReturnTo(req.query.return_to) });
   });
 
   // Through passport's local strategy (src/auth/passport.ts); a refusal, missing fields
@@ -35,7 +48,7 @@ export function authPages(
       if (error) return next(error);
       if (!user) {
         const values = { title: 'Log in', email, returnTo, error: 'Email or password is incorrect.' };
-        return renderPage(req, res, 'login', values, 401);
+        return void showForm(req, res, 'login', values, 401).catch(next);
       }
       req.login(user, (loginError) => {
         if (loginError) return next(loginError);
@@ -45,8 +58,8 @@ export function authPages(
     (passport.authenticate('local', signIn) as RequestHandler)(req, res, next);
   });
 
-  router.get('/signup', (req, res) => {
-    renderPage(req, res, 'signup', { title: 'Sign up', values: {}, returnTo: safeReturnTo(req.query.return_to) });
+  router.get('/signup', async (req, res) => {
+    await showForm(req, res, 'signup', { title: 'Sign up', values: {}, returnTo: safeReturnTo(req.query.return_to) });
   });
 
   router.post('/signup', csrfProtection, signupLimiter, async (req, res, next) => {
@@ -60,14 +73,8 @@ export function authPages(
       fieldErrors.email = ['is invalid or already taken'];
     }
     if (!parsed.success || Object.keys(fieldErrors).length > 0) {
-      renderPage(
-        req,
-        res,
-        'signup',
-        { title: 'Sign up', values, returnTo, fieldErrors, error: 'Please correct the marked fields.' },
-        400,
-      );
-      return;
+      const locals = { title: 'Sign up', values, returnTo, fieldErrors, error: 'Please correct the marked fields.' };
+      return showForm(req, res, 'signup', locals, 400);
     }
     const user = await createUser(knex, parsed.data);
     req.login(sessionUserOf(user), (error) => {

@@ -9,6 +9,7 @@ import type { OAuthFailure } from '../oauth/protocol';
 import { SCOPE_DESCRIPTIONS } from '../oauth/scopes';
 import { displayName } from '../users/display-name';
 import { csrfProtection } from './csrf';
+import { allowFormRedirectTo } from './form-action';
 import { renderPage } from './render';
 
 /** The application as the consent and error pages show it (an allow-list, not the row). */
@@ -33,17 +34,6 @@ export function presentApplication(client: ClientWithOwner): ApplicationView {
 export function redirectHost(redirectUri: string): string {
   const url = new URL(redirectUri);
   return url.host || url.protocol.replace(/:$/, ''); // com.example.app:/cb has no host
-}
-
-/**
- * Chromium applies CSP form-action to the redirect that follows a form POST, so the consent
- * page's policy must also allow the client's redirect_uri, or Approve and Deny never reach it.
- */
-function allowFormRedirectTo(res: Response, redirectUri: string): void {
-  const url = new URL(redirectUri);
-  const source = url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
-  const policy = String(res.getHeader('Content-Security-Policy') ?? '');
-  res.setHeader('Content-Security-Policy', policy.replace("form-action 'self'", `form-action 'self' ${source}`));
 }
 
 const TITLE = 'This authorization request cannot be completed';

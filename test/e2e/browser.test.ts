@@ -7,6 +7,7 @@ import { chromiumAvailable, launchChromium } from '../helpers/chromium';
 import { useTestDatabase } from '../helpers/db';
 import { startLiveServer } from '../helpers/live-server';
 import { pkcePair } from '../helpers/browser';
+import { buildClient, buildConsent, buildUser, FACTORY_PASSWORD } from '../factories';
 
 const db = useTestDatabase();
 
@@ -73,6 +74,38 @@ if (chromiumAvailable()) {
     const landed = new URL(page.url());
     expect(landed.searchParams.get('state')).toBe('b-1');
     expect(landed.searchParams.get('iss')).toBe(live.baseUrl);
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('signs in on the way to an app it approved before and lands at the app with a code', async () => {
+    // The consent is remembered, so /oauth/authorize redirects to the app at once: after the
+    // login form's POST, a chain the login page's CSP form-action would stop.
+    const user = await buildUser(db.knex, { email: 'remembered@example.com' });
+    const client = await buildClient(db.knex, { redirect_uris: [callback] });
+    await buildConsent(db.knex, { user_id: user.id, client_id: client.id });
+    const page = await browser.newPage();
+    const cspViolations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    const authorize = new URL(`${live.baseUrl}/oauth/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: callback,
+      scope: 'read write',
+      state: 'b-2',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    }).toString();
+    await page.goto(authorize.toString());
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(FACTORY_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+
+    await page.waitForURL((url) => url.toString().startsWith(`${callback}?code=`), { timeout: 10_000 });
+    expect(new URL(page.url()).searchParams.get('state')).toBe('b-2');
     expect(cspViolations).toEqual([]);
     await page.close();
   }, 60_000);

@@ -128,6 +128,24 @@ describe('login and logout', () => {
     expect(await db.knex('sessions').whereNotNull('user_id').first()).toBeUndefined();
   });
 
+  it("lets the login form's redirect chain end at an app's registered redirect URI, and at no other", async () => {
+    const client = await buildClient(db.knex, { redirect_uris: ['https://planner.example/cb'] });
+    const formAction = async (returnTo: string) => {
+      const page = await request(testApp(db.db))
+        .get(`/login?return_to=${encodeURIComponent(returnTo)}`)
+        .expect(200);
+      return /form-action ([^;]*)/.exec(String(page.headers['content-security-policy']))?.[1];
+    };
+    const authorize = (redirectUri: string) =>
+      `/oauth/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(redirectUri)}`;
+    expect(await formAction(authorize('https://planner.example/cb'))).toBe("'self' https://planner.example");
+    expect(await formAction(authorize('https://evil.example/cb'))).toBe("'self'");
+    expect(await formAction('/oauth/authorize?client_id=unknown&redirect_uri=https%3A%2F%2Fevil.example%2F')).toBe(
+      "'self'",
+    );
+    expect(await formAction('/developer/applications?redirect_uri=https%3A%2F%2Fplanner.example%2Fcb')).toBe("'self'");
+  });
+
   it('refuses a login POST without the CSRF token', async () => {
     const user = await buildUser(db.knex);
     const b = browser(testApp(db.db));
