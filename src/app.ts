@@ -39,6 +39,7 @@ import { sessionMiddleware, createSessionStore } from './web/session';
 import { authPages } from './web/auth-pages';
 import { developerPages } from './web/developer-pages';
 import { accountPages } from './web/account-pages';
+import { devMailPages } from './web/dev-mail';
 
 export interface AppDependencies {
   config: Config;
@@ -147,6 +148,7 @@ export function createApp(
   pages.use(developerPages(knex));
   pages.use(accountPages(knex));
   pages.use(joinPage(knex));
+  if (!production) pages.use(devMailPages(config.dataDir)); // mail written to disk (SPEC §7)
   pages.use(pageNotFound);
   app.use(pages);
 

@@ -1,7 +1,7 @@
-// Background work (SPEC §1): deleting expired sessions, codes and tokens, once per deployment —
-// not once per worker or instance. Every process keeps the timer (any may be the one left
-// standing), but a run does the work only while it holds a PostgreSQL advisory lock; a run that
-// finds it held skips, because another process is doing the same work at that moment.
+// Background work (SPEC §1): deleting expired sessions, codes and tokens, and old sent mail, once
+// per deployment — not once per worker or instance. Every process keeps the timer (any may be
+// the one left standing), but a run does the work only while it holds a PostgreSQL advisory
+// lock; a run that finds it held skips, because another process is doing the same work then.
 //
 // The lock is transaction-scoped, taken by a "lease" transaction that does nothing else, so it
 // goes away with its connection if the process dies. On PostgreSQL the work runs on the other
@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import type { Database } from './db';
 import type { Logger } from './logger';
 import { purgeExpired } from './oauth/store';
+import { purgeOldMail } from './mail/store';
 import { pruneExpiredSessions } from './web/session-store';
 
 /** Any constant no other code uses; pg_locks shows it as an advisory lock with this objid. */
@@ -46,6 +47,8 @@ export interface BackgroundResult {
   sessions: number;
   tokens: number;
   codes: number;
+  /** Outbox rows sent (or given up on) more than 30 days ago. */
+  mail: number;
 }
 
 /** One run of the background work, if no other process is running it. */
@@ -53,7 +56,8 @@ export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundRes
   return runExclusively(db, async (knex) => {
     const sessions = await pruneExpiredSessions(knex);
     const { tokens, codes } = await purgeExpired(knex);
-    return { sessions, tokens, codes };
+    const mail = await purgeOldMail(knex);
+    return { sessions, tokens, codes, mail };
   });
 }
 
@@ -78,7 +82,7 @@ export function startBackgroundWork(
           'background work',
         ),
       (error: unknown) =>
-        logger.warn({ err: error }, 'background work failed (deleting expired sessions, codes and tokens)'),
+        logger.warn({ err: error }, 'background work failed (deleting expired sessions, codes, tokens and old mail)'),
     );
   };
   const first = setTimeout(run, Math.min(BACKGROUND_FIRST_RUN_MS, intervalMs));

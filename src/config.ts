@@ -4,8 +4,10 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { singleMailbox } from './mail/address';
 
 export const DEFAULT_SESSION_SECRET = 'seatshare-development-session-secret-change-me';
+export const DEFAULT_MAIL_FROM = 'SeatShare <no-reply@localhost>';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -67,6 +69,17 @@ const environmentSchema = z
     RATE_LIMIT_API_WINDOW_MINUTES: integer(1, 24 * 60).default(60),
     // A refresh-token family's absolute lifetime (SPEC §3): past it the user signs in again.
     REFRESH_FAMILY_MAX_DAYS: integer(1, 3650).default(90),
+    // Mail (SPEC §7): without SMTP_URL each message is written as an .eml file under DATA_DIR/mail.
+    SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'smtps://user:password@smtp.example.com:465'),
+    MAIL_FROM: z
+      .string()
+      .refine(
+        (value) => singleMailbox(value) !== undefined,
+        'must be one address, optionally with a name: "SeatShare <no-reply@example.com>"',
+      )
+      .default(DEFAULT_MAIL_FROM),
+    // How often each process looks for queued mail (an enqueue also wakes its own process).
+    MAIL_POLL_MS: integer(100, 3_600_000).default(2000),
   })
   .superRefine((env, ctx) => {
     if (!env.DATABASE_URL && env.WEB_CONCURRENCY !== undefined && env.WEB_CONCURRENCY > 1) {
@@ -122,6 +135,12 @@ export interface Config {
   shutdownDrainMs: number;
   /** Absolute lifetime of a refresh-token family, in days. */
   refreshFamilyMaxDays: number;
+  mail: {
+    /** smtp:// or smtps:// with credentials; undefined writes .eml files under DATA_DIR/mail. */
+    smtpUrl: string | undefined;
+    from: string;
+    pollMs: number;
+  };
   rateLimits: {
     windowMinutes: number;
     loginPerAccountAndIp: number;
@@ -202,6 +221,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     refreshFamilyMaxDays: env.REFRESH_FAMILY_MAX_DAYS,
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, pollMs: env.MAIL_POLL_MS },
     rateLimits: {
       windowMinutes: env.RATE_LIMIT_WINDOW_MINUTES,
       loginPerAccountAndIp: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_IP,

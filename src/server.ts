@@ -18,6 +18,7 @@ import { createShutdownController } from './http/shutdown';
 import { reportReady, serveFromPrimary, startWorkers } from './http/cluster';
 import { createRateLimiters, serveWorkersRateLimitCounters } from './http/rate-limits';
 import { startBackgroundWork } from './background';
+import { startMailDelivery } from './mail/delivery';
 
 const SHUTDOWN_GRACE_MS = 1000;
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   shutdown.track(server);
   // Expired sessions, codes and tokens: every process has the timer, one at a time does the work.
   const background = startBackgroundWork(db, logger);
+  // Every process sends queued mail; the outbox's claims make each message go once (src/mail).
+  const mail = startMailDelivery(db, config, logger);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals | 'the primary', drainMs: number) => {
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: no longer accepting connections; finishing in-flight requests');
     await shutdown.shutdown(server, { graceMs: SHUTDOWN_GRACE_MS, timeoutMs: config.shutdownTimeoutMs });
     await background.stop();
+    await mail.stop();
     await rateLimiters.close();
     await db.close();
     logger.info('stopped');

@@ -28,7 +28,10 @@ describe('background work', () => {
     await expiredRows();
     const held = await runExclusively(db.db, async (knex) => lockHolders(knex));
     expect(held).toMatchObject({ ran: true, result: [expect.any(Number)] });
-    expect(await runBackgroundWork(db.db)).toEqual({ ran: true, result: { sessions: 1, tokens: 0, codes: 1 } });
+    expect(await runBackgroundWork(db.db)).toEqual({
+      ran: true,
+      result: { sessions: 1, tokens: 0, codes: 1, mail: 0 },
+    });
     expect(await lockHolders(db.knex)).toEqual([]);
   });
 
@@ -56,7 +59,10 @@ describe('background work', () => {
           expect(await runBackgroundWork(db.db)).toEqual({ ran: false });
         });
         expect(await db.knex('sessions').count({ n: '*' })).toEqual([{ n: 1 }]); // untouched while skipped
-        expect(await runBackgroundWork(db.db)).toEqual({ ran: true, result: { sessions: 1, tokens: 0, codes: 1 } });
+        expect(await runBackgroundWork(db.db)).toEqual({
+          ran: true,
+          result: { sessions: 1, tokens: 0, codes: 1, mail: 0 },
+        });
       } finally {
         await other.close();
       }

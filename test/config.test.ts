@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEFAULT_SESSION_SECRET, loadConfig } from '../src/config';
+import { ConfigError, DEFAULT_MAIL_FROM, DEFAULT_SESSION_SECRET, loadConfig } from '../src/config';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -137,6 +137,42 @@ describe('loadConfig', () => {
       refreshFamilyMaxDays: 7,
       rateLimits: { signupPerIp: 3 },
     });
+  });
+
+  it('writes mail to files by default, and reads SMTP_URL, MAIL_FROM and MAIL_POLL_MS', () => {
+    expect(loadConfig({}).mail).toEqual({ smtpUrl: undefined, from: DEFAULT_MAIL_FROM, pollMs: 2000 });
+    expect(
+      loadConfig({
+        SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+        MAIL_FROM: '"SeatShare Team" <hello@seats.example.com>',
+        MAIL_POLL_MS: '500',
+      }).mail,
+    ).toEqual({
+      smtpUrl: 'smtps://mailer:pw@smtp.example.com:465',
+      from: '"SeatShare Team" <hello@seats.example.com>',
+      pollMs: 500,
+    });
+    expect(loadConfig({ MAIL_FROM: 'no-reply@seats.example.com' }).mail.from).toBe('no-reply@seats.example.com');
+  });
+
+  it('refuses an SMTP_URL that is not smtp:// or smtps://, without echoing its password', () => {
+    const [problem] = problemsOf({ SMTP_URL: 'http://mailer:Hunter2pw@smtp.example.com' });
+    expect(problem).toBe(
+      'SMTP_URL must be a URL like smtps://user:password@smtp.example.com:465 (got "http://mailer:***@smtp.example.com")',
+    );
+    expect(problemsOf({ SMTP_URL: 'smtp.example.com:25' })).toHaveLength(1);
+  });
+
+  it('refuses a MAIL_FROM that is not exactly one address', () => {
+    for (const from of [
+      'SeatShare',
+      'a@example.com, b@example.com',
+      'team: a@example.com;',
+      'a@example.com\r\nBcc: x@y.z',
+    ]) {
+      expect(problemsOf({ MAIL_FROM: from })).toEqual([expect.stringMatching(/^MAIL_FROM must be one address/)]);
+    }
+    expect(problemsOf({ MAIL_POLL_MS: '0' })).toEqual(['MAIL_POLL_MS must be at least 100 (got "0")']);
   });
 
   it('is silent in tests unless told otherwise', () => {

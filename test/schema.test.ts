@@ -41,6 +41,7 @@ describe('migrations', () => {
     'events',
     'tickets',
     'ticket_history',
+    'mail_outbox',
   ];
   const tablesPresent = async () =>
     (await db.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter(
