@@ -13,6 +13,7 @@ import type { Database } from './db';
 import type { Logger } from './logger';
 import { purgeExpired } from './oauth/store';
 import { purgeOldMail } from './mail/store';
+import { purgeExpiredLinks } from './accounts/links';
 import { pruneExpiredSessions } from './web/session-store';
 
 /** Any constant no other code uses; pg_locks shows it as an advisory lock with this objid. */
@@ -49,6 +50,8 @@ export interface BackgroundResult {
   codes: number;
   /** Outbox rows sent (or given up on) more than 30 days ago. */
   mail: number;
+  /** Account links (verification, reset, email change) a day past their expiry. */
+  links: number;
 }
 
 /** One run of the background work, if no other process is running it. */
@@ -57,7 +60,8 @@ export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundRes
     const sessions = await pruneExpiredSessions(knex);
     const { tokens, codes } = await purgeExpired(knex);
     const mail = await purgeOldMail(knex);
-    return { sessions, tokens, codes, mail };
+    const links = await purgeExpiredLinks(knex);
+    return { sessions, tokens, codes, mail, links };
   });
 }
 

@@ -71,7 +71,8 @@ export async function runDemo(knex: Knex, baseUrl: string) {
 
   return knex.transaction(async (trx) => {
     const users = [];
-    for (const person of PEOPLE) users.push(await createUser(trx, { ...person, password: DEMO_PASSWORD }));
+    for (const person of PEOPLE)
+      users.push(await createUser(trx, { ...person, password: DEMO_PASSWORD }, { verified: true }));
     const [alice, bob, carol, dave, erin] = users.map((user): Actor => ({ userId: user.id })) as [
       Actor,
       Actor,

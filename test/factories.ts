@@ -124,6 +124,7 @@ export async function buildUser(knex: Knex, overrides: Partial<UserRow> = {}): P
     password_hash: await factoryPasswordHash,
     first_name: `First${n}`,
     last_name: `Last${n}`,
+    email_verified_at: new Date(), // tests of unverified accounts say so: { email_verified_at: null }
     ...overrides,
   });
 }

@@ -42,6 +42,7 @@ describe('migrations', () => {
     'tickets',
     'ticket_history',
     'mail_outbox',
+    'account_links',
   ];
   const tablesPresent = async () =>
     (await db.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter(

@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Prefixes make leaked secrets recognisable (secret scanners, logs). */
-export type TokenKind = 'client_secret' | 'code' | 'access' | 'refresh' | 'personal' | 'invitation';
+export type TokenKind = 'client_secret' | 'code' | 'access' | 'refresh' | 'personal' | 'invitation' | 'account_link';
 
 const PREFIX: Record<TokenKind, string> = {
   client_secret: 'sss_',
@@ -14,6 +14,7 @@ const PREFIX: Record<TokenKind, string> = {
   refresh: 'ssr_',
   personal: 'ssp_',
   invitation: 'ssi_',
+  account_link: 'ssl_',
 };
 
 export function generateToken(kind: TokenKind): string {
