@@ -81,3 +81,13 @@ export async function pruneExpiredSessions(knex: Knex, batch = PRUNE_BATCH): Pro
     if (deleted < batch) return total;
   }
 }
+
+/**
+ * Signs the user out of every session but `keepSid` (none: everywhere) — a password reset, "sign
+ * out everywhere else" on /account/sessions. Sessions are rows, so every instance sees it at once.
+ */
+export async function deleteSessionsOfUser(knex: Knex, userId: string, keepSid?: string): Promise<number> {
+  const query = knex('sessions').where({ user_id: userId });
+  if (keepSid !== undefined) void query.whereNot({ sid: keepSid });
+  return query.del();
+}
