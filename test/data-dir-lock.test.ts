@@ -31,22 +31,29 @@ describe('lockDataDir', () => {
     for (const stale of [false, true]) {
       const dir = tmp();
       if (stale) fs.writeFileSync(path.join(dir, 'seatshare.lock'), '999999');
+      // The holder keeps the lock until every contender has answered (its stdin closes then):
+      // a holder that left after a fixed time would free the lock for a slow starter.
       const script = `
         const { lockDataDir } = require(${JSON.stringify(path.resolve('src/db/data-dir-lock.ts'))});
-        try { lockDataDir(${JSON.stringify(dir)}); console.log('held'); setTimeout(() => {}, 1500); }
+        try { lockDataDir(${JSON.stringify(dir)}); console.log('held'); process.stdin.resume(); }
         catch (e) { console.log('refused'); }`;
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script]));
+      const closed = children.map((child) => new Promise((resolve) => child.on('close', resolve)));
       const outcomes = await Promise.all(
-        Array.from(
-          { length: 6 },
-          () =>
+        children.map(
+          (child) =>
             new Promise<string>((resolve) => {
-              const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script]);
               let out = '';
-              child.stdout.on('data', (chunk) => (out += chunk));
+              child.stdout.on('data', (chunk) => {
+                out += chunk;
+                if (out.includes('\n')) resolve(out.trim());
+              });
               child.on('close', () => resolve(out.trim()));
             }),
         ),
       );
+      for (const child of children) child.stdin.end();
+      await Promise.all(closed);
       expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'refused')).toHaveLength(5);
     }
