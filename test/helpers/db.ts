@@ -39,6 +39,9 @@ export function useTestDatabase({ truncate = true } = {}): TestDatabase {
     } else {
       const dump = fs.readFileSync(process.env[PGLITE_DUMP_VAR] as string);
       const pglite = new PGlite({ loadDataDir: new Blob([dump]) });
+      // Loading the dump takes seconds on a busy machine: done before the 5 s acquire timeout
+      // below starts counting (it failed whole files in CI under load).
+      await pglite.waitReady;
       // Short acquire timeout: using the outer knex inside a transaction deadlocks on PGlite's
       // single connection; better to fail in seconds than wait a minute.
       database = createDatabase(
