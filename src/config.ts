@@ -64,6 +64,10 @@ const environmentSchema = z
     // Personal tokens minted by POST /api/authenticate/ per account per hour; sign-ups per IP per hour.
     RATE_LIMIT_TOKEN_MINT_PER_ACCOUNT: integer(1, 1_000_000).default(20),
     RATE_LIMIT_SIGNUP_PER_IP: integer(1, 1_000_000).default(10),
+    // Password-reset requests per hour (SPEC §7): per IP (beyond it a 429 page), and per address
+    // asked for (beyond it no more mail, the same reply: the limit tells a stranger nothing).
+    RATE_LIMIT_RESET_PER_IP: integer(1, 1_000_000).default(10),
+    RATE_LIMIT_RESET_PER_ACCOUNT: integer(1, 1_000_000).default(5),
     RATE_LIMIT_TOKEN_PER_IP: integer(1, 1_000_000).default(300),
     RATE_LIMIT_API_PER_TOKEN: integer(1, 1_000_000).default(5000),
     RATE_LIMIT_API_WINDOW_MINUTES: integer(1, 24 * 60).default(60),
@@ -148,6 +152,8 @@ export interface Config {
     loginPerIp: number;
     tokenMintPerAccount: number;
     signupPerIp: number;
+    resetPerIp: number;
+    resetPerAccount: number;
     tokenPerIp: number;
     apiPerToken: number;
     apiWindowMinutes: number;
@@ -229,6 +235,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
       tokenMintPerAccount: env.RATE_LIMIT_TOKEN_MINT_PER_ACCOUNT,
       signupPerIp: env.RATE_LIMIT_SIGNUP_PER_IP,
+      resetPerIp: env.RATE_LIMIT_RESET_PER_IP,
+      resetPerAccount: env.RATE_LIMIT_RESET_PER_ACCOUNT,
       tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
       apiPerToken: env.RATE_LIMIT_API_PER_TOKEN,
       apiWindowMinutes: env.RATE_LIMIT_API_WINDOW_MINUTES,

@@ -132,11 +132,20 @@ describe('loadConfig', () => {
       loginPerIp: 100,
       tokenMintPerAccount: 20,
       signupPerIp: 10,
+      resetPerIp: 10,
+      resetPerAccount: 5,
     });
     expect(loadConfig({ REFRESH_FAMILY_MAX_DAYS: '7', RATE_LIMIT_SIGNUP_PER_IP: '3' })).toMatchObject({
       refreshFamilyMaxDays: 7,
       rateLimits: { signupPerIp: 3 },
     });
+    expect(loadConfig({ RATE_LIMIT_RESET_PER_IP: '4', RATE_LIMIT_RESET_PER_ACCOUNT: '2' }).rateLimits).toMatchObject({
+      resetPerIp: 4,
+      resetPerAccount: 2,
+    });
+    expect(problemsOf({ RATE_LIMIT_RESET_PER_ACCOUNT: '0' })).toEqual([
+      'RATE_LIMIT_RESET_PER_ACCOUNT must be at least 1 (got "0")',
+    ]);
   });
 
   it('writes mail to files by default, and reads SMTP_URL, MAIL_FROM and MAIL_POLL_MS', () => {

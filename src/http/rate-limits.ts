@@ -1,6 +1,7 @@
-// Rate limits (SPEC §4): failed logins per account from one IP, per IP and per account from
-// all IPs; personal tokens minted per account; sign-ups per IP; the token endpoints per IP;
-// the API per token.
+// Rate limits (SPEC §4, §7): failed logins per account from one IP, per IP and per account from
+// all IPs; personal tokens minted per account; sign-ups per IP; password-reset requests per IP
+// and per address; wrong current passwords per account; the token endpoints per IP; the API
+// per token.
 // Where the counters live decides whether a limit holds: in Redis when REDIS_URL is set
 // (shared by every instance); else, in a worker of node:cluster, in the primary's memory
 // (every worker asks it over IPC, so the limit does not depend on which worker answers);
@@ -25,6 +26,13 @@ export interface RateLimiters {
   tokenMint: RequestHandler;
   /** Sign-up submissions per IP. */
   signup: RequestHandler;
+  /**
+   * Password-reset requests: per IP (429), then per address asked for, which refuses silently:
+   * it lets the request through with `resetMailWithheld(res)` true and sets no headers.
+   */
+  passwordReset: RequestHandler[];
+  /** Wrong current passwords on the password-change form, per signed-in account. */
+  passwordChange: RequestHandler;
   tokenEndpoints: RequestHandler;
   apiPerToken: RequestHandler;
   close(): Promise<void>;
@@ -61,6 +69,16 @@ function accountKey(req: Request): string {
   const name = body?.email ?? body?.username;
   const normalized = typeof name === 'string' ? name.trim().toLowerCase() : '';
   return createHash('sha256').update(normalized).digest('hex');
+}
+
+/** Set by the per-address reset limit: the reply stays the same, but no mail goes out. */
+export function resetMailWithheld(res: Response): boolean {
+  return res.locals.resetMailWithheld === true;
+}
+
+/** Set by the password-change page when the current password was wrong: only those count. */
+export function markWrongPassword(res: Response): void {
+  res.locals.wrongPassword = true;
 }
 
 /**
@@ -146,6 +164,32 @@ export function createRateLimiters(
     // Every sign-up submission counts: each costs a password hash, and a taken email answers
     // differently until email verification comes.
     signup: base('signup', { windowMs: HOUR_MS, limit: limits.signupPerIp, keyGenerator: clientIp }),
+    passwordReset: [
+      // Every request that passed CSRF counts, whatever the address: the IP's a 429 page…
+      base('reset-ip', { windowMs: HOUR_MS, limit: limits.resetPerIp, keyGenerator: clientIp }),
+      // …the address's refuses without a trace (no 429, no RateLimit-* headers): the reply must
+      // not say whether someone asked for this address before, nor whether it has an account.
+      base('reset-account', {
+        windowMs: HOUR_MS,
+        limit: limits.resetPerAccount,
+        keyGenerator: accountKey,
+        standardHeaders: false,
+        handler: (req, res, next) => {
+          req.log.info({ limit: 'reset-account', worker: cluster.worker?.id }, 'rate limit reached');
+          res.locals.resetMailWithheld = true;
+          next();
+        },
+      }),
+    ],
+    // Like the narrowest login limit, keyed by the signed-in account: only wrong current
+    // passwords count (markWrongPassword), so a stolen session cannot guess it at leisure.
+    passwordChange: base('password-change', {
+      windowMs: loginWindowMs,
+      limit: limits.loginPerAccountAndIp,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.locals.wrongPassword !== true,
+      keyGenerator: (req) => req.user?.id ?? clientIp(req),
+    }),
     tokenEndpoints: base('token', { windowMs: loginWindowMs, limit: limits.tokenPerIp, keyGenerator: clientIp }),
     // Runs after API authentication: one budget per token, whichever instance serves it.
     apiPerToken: base('api-token', {
