@@ -39,6 +39,9 @@ import { sessionMiddleware, createSessionStore } from './web/session';
 import { authPages } from './web/auth-pages';
 import { developerPages } from './web/developer-pages';
 import { accountPages } from './web/account-pages';
+import { verificationPages } from './web/verification-pages';
+import { sessionsPage } from './web/sessions-page';
+import { passwordPages } from './web/password-pages';
 import { devMailPages } from './web/dev-mail';
 
 export interface AppDependencies {
@@ -143,10 +146,13 @@ export function createApp(
   pages.use(sessionMiddleware(config, createSessionStore(knex)));
   pages.use(passport.session());
   pages.use(express.urlencoded({ extended: false, limit: '100kb' }));
-  pages.use(authPages(knex, passport, loginLimits, rateLimiters.signup));
-  pages.use(consentPage(authorizationEndpoint(knex, oauth, config)));
+  pages.use(authPages(knex, passport, loginLimits, rateLimiters.signup, config.baseUrl));
+  pages.use(verificationPages(knex, config.baseUrl));
+  pages.use(consentPage(authorizationEndpoint(knex, oauth, config), knex));
   pages.use(developerPages(knex));
   pages.use(accountPages(knex));
+  pages.use(sessionsPage(knex));
+  pages.use(passwordPages(knex, config, rateLimiters.passwordReset, rateLimiters.passwordChange));
   pages.use(joinPage(knex));
   if (!production) pages.use(devMailPages(config.dataDir)); // mail written to disk (SPEC §7)
   pages.use(pageNotFound);

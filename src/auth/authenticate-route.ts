@@ -1,12 +1,15 @@
 // POST /api/authenticate/ {"username": email, "password"} → {"token"}: a new personal token,
 // the token login of the original SeatShare API. Failed attempts are limited like the login
 // form; successful ones by the tokens an account may mint in an hour (SPEC §4). An optional
-// `expires_in_days` gives the token an expiry (without it, it never expires, as before).
+// `expires_in_days` gives the token an expiry (without it, it never expires, as before). An
+// account whose email is not verified mints nothing (403, SPEC §7).
 import type { Knex } from 'knex';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../errors';
 import { endpoint, resource } from '../http/routes';
+import { authorize } from '../policies/authorize';
+import { requireVerified } from '../policies/rules';
 import { checkCredentials } from './passport';
 import { createPersonalToken } from './personal-tokens';
 
@@ -39,12 +42,14 @@ export function authenticateRoute(knex: Knex, limiters: RequestHandler[]): Route
         },
         errors: {
           400: 'Wrong email or password (one message for both).',
+          403: 'The account has not verified its email address yet (follow the link mailed at sign-up).',
           429: 'Too many failed attempts, or too many tokens minted for this account in the last hour.',
         },
       },
       async (_req, res, { body }) => {
         const user = await checkCredentials(knex, body.username, body.password);
         if (!user) throw new HttpError(400, 'Unable to log in with the provided credentials.');
+        authorize(user, requireVerified); // after the password: only the owner learns it is unverified
         const { token } = await createPersonalToken(knex, user.id, {
           name: `API login ${new Date().toISOString().slice(0, 10)}`,
           scope: ['read', 'write'],

@@ -101,3 +101,18 @@ export function isValidAliasChoice(
 ): boolean {
   return alias !== undefined && isSelf(actor, alias.user_id) && assigneeAfter === actor.userId;
 }
+
+// --- Accounts ----------------------------------------------------------------------------
+
+export const isVerified = (account: { email_verified_at: Date | null }): boolean => account.email_verified_at !== null;
+
+export const UNVERIFIED_REASON =
+  'Verify your email address first: follow the link we mailed you, or ask for a new one on /account/verification.';
+
+/**
+ * SPEC §7: an account whose email is not verified may sign in, verify and ask for a new link —
+ * nothing else. Approving an app, minting a personal token and joining a group ask this rule.
+ */
+export function requireVerified(account: { email_verified_at: Date | null }): Verdict {
+  return isVerified(account) ? allow : deny(UNVERIFIED_REASON);
+}

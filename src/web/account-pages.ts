@@ -1,5 +1,6 @@
 // /account/authorizations (revoke an app: its consent goes and its tokens for you are revoked)
-// and /account/tokens (personal API tokens, shown once, with an optional expiry).
+// and /account/tokens (personal API tokens, shown once, with an optional expiry). An account
+// whose email is not verified sees a notice with a resend button, and mints no token (SPEC §7).
 import { Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import {
 } from '../auth/personal-tokens';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
+import { unverifiedNotice } from './verification-pages';
 
 const tokenNameSchema = z.string().trim().min(1, 'must not be blank').max(100, 'must be at most 100 characters');
 // The form's choices: a number of days, or "none" (the token does not expire).
@@ -30,6 +32,7 @@ export function accountPages(knex: Knex): Router {
     renderPage(req, res, 'account/authorizations', {
       title: 'Authorized applications',
       authorizations: await listAuthorizationsOfUser(knex, req.user!.id),
+      unverified: await unverifiedNotice(knex, req.user!.id),
     });
   });
 
@@ -56,6 +59,7 @@ export function accountPages(knex: Knex): Router {
         lifetimes: TOKEN_LIFETIME_CHOICES,
         now: new Date(),
         created: null,
+        unverified: await unverifiedNotice(knex, req.user!.id),
         ...extra,
       },
       status,
@@ -64,6 +68,8 @@ export function accountPages(knex: Knex): Router {
   router.get('/account/tokens', async (req, res) => showTokens(req, res));
 
   router.post('/account/tokens', csrfProtection, async (req, res) => {
+    const unverified = await unverifiedNotice(knex, req.user!.id);
+    if (unverified) return showTokens(req, res, { error: unverified.reason }, 403); // SPEC §7
     const body = req.body as Record<string, unknown>;
     const name = tokenNameSchema.safeParse(body.name);
     const lifetime = lifetimeSchema.safeParse(body.expires_in_days ?? '30');

@@ -1,20 +1,26 @@
 // Sign-up, login and logout (SPEC §2). Login failures get one generic message; failed attempts
 // are rate-limited per account from one IP, per IP and per account (src/http/rate-limits.ts):
-// a 401 counts, a login not. Sign-ups are limited per IP: every submission counts.
+// a 401 counts, a login not. Sign-ups are limited per IP: every submission counts. Sign-up
+// makes an unverified account and mails the link; it does not sign in (a taken address must
+// look the same, and it cannot sign anyone in).
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Knex } from 'knex';
 import { fromZodError } from '../errors';
-import { createUser, findUserByEmail, newUserSchema } from '../users/users';
-import { sessionUserOf, type SeatSharePassport } from '../auth/passport';
+import { newUserSchema } from '../users/users';
+import type { SeatSharePassport } from '../auth/passport';
+import { signUp } from '../accounts/verification';
 import { csrfProtection } from './csrf';
 import { allowAuthorizationRedirect } from './form-action';
 import { renderPage, safeReturnTo } from './render';
+
+const DEFAULT_RETURN_TO = safeReturnTo(undefined);
 
 export function authPages(
   knex: Knex,
   passport: SeatSharePassport,
   loginLimiters: RequestHandler[],
   signupLimiter: RequestHandler,
+  baseUrl: string,
 ): Router {
   const router = Router();
 
@@ -62,25 +68,20 @@ export function authPages(
     await showForm(req, res, 'signup', { title: 'Sign up', values: {}, returnTo: safeReturnTo(req.query.return_to) });
   });
 
-  router.post('/signup', csrfProtection, signupLimiter, async (req, res, next) => {
+  // The same page whether or not the address was taken (SPEC §7): the owner of a taken one is
+  // mailed instead (accounts/verification.ts). Nobody is signed in here, in either case.
+  router.post('/signup', csrfProtection, signupLimiter, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const returnTo = safeReturnTo(body.return_to);
     const values = { email: body.email, first_name: body.first_name, last_name: body.last_name };
     const parsed = newUserSchema.safeParse({ ...values, password: body.password });
-    const fieldErrors = parsed.success ? {} : (fromZodError(parsed.error).options.fields ?? {});
-    const email = newUserSchema.shape.email.safeParse(values.email);
-    if (email.success && (await findUserByEmail(knex, email.data))) {
-      fieldErrors.email = ['is invalid or already taken'];
-    }
-    if (!parsed.success || Object.keys(fieldErrors).length > 0) {
+    if (!parsed.success) {
+      const fieldErrors = fromZodError(parsed.error).options.fields ?? {};
       const locals = { title: 'Sign up', values, returnTo, fieldErrors, error: 'Please correct the marked fields.' };
       return showForm(req, res, 'signup', locals, 400);
     }
-    const user = await createUser(knex, parsed.data);
-    req.login(sessionUserOf(user), (error) => {
-      if (error) return next(error);
-      res.redirect(303, returnTo);
-    });
+    await signUp(knex, baseUrl, parsed.data, returnTo === DEFAULT_RETURN_TO ? undefined : returnTo);
+    renderPage(req, res, 'signup-sent', { title: 'Check your email', email: parsed.data.email, returnTo });
   });
 
   router.post('/logout', csrfProtection, (req, res, next) => {

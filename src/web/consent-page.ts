@@ -2,7 +2,9 @@
 // /oauth/authorization): the protocol (../oauth/authorize.ts) decides what a request amounts to;
 // this file shows the consent form or an error page, sends the user to log in, and hands the
 // user's decision back. Like every page: no-store, a CSRF token on the POST, escaped output.
+// An account whose email is not verified is told why it cannot approve (SPEC §7); Deny works.
 import { Router, type Request, type Response } from 'express';
+import type { Knex } from 'knex';
 import type { AuthorizationEndpoint, AuthorizationRequest } from '../oauth/authorize';
 import type { ClientWithOwner } from '../oauth/clients';
 import type { OAuthFailure } from '../oauth/protocol';
@@ -11,6 +13,7 @@ import { displayName } from '../users/display-name';
 import { csrfProtection } from './csrf';
 import { allowFormRedirectTo } from './form-action';
 import { renderPage } from './render';
+import { unverifiedNotice, type UnverifiedNotice } from './verification-pages';
 
 /** The application as the consent and error pages show it (an allow-list, not the row). */
 export interface ApplicationView {
@@ -44,7 +47,7 @@ const redirectTo = (res: Response, url: string) => res.redirect(302, url);
 const logRefusal = (req: Request, failure: OAuthFailure) =>
   req.log.info({ oauthError: failure.error, detail: failure.logDetail }, 'authorization request refused');
 
-export function consentPage(endpoint: AuthorizationEndpoint): Router {
+export function consentPage(endpoint: AuthorizationEndpoint, knex: Knex): Router {
   const router = Router();
 
   /** The validated request, or undefined once the page, login redirect or error redirect is sent. */
@@ -87,26 +90,53 @@ export function consentPage(endpoint: AuthorizationEndpoint): Router {
     }
   };
 
+  /** The consent form; for an unverified account, why it cannot approve yet (SPEC §7). */
+  const showForm = (
+    req: Request,
+    res: Response,
+    request: AuthorizationRequest,
+    unverified: UnverifiedNotice | null,
+    lastApproved?: Date,
+  ) => {
+    allowFormRedirectTo(res, request.redirectUri);
+    const params = Object.fromEntries(
+      Object.entries(endpoint.requestParameters(request)).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    );
+    renderPage(
+      req,
+      res,
+      'oauth/consent',
+      {
+        title: `Authorize ${request.client.name}`,
+        application: presentApplication(request.client), // not `client`: that is an ejs option
+        lastApproved: lastApproved?.toISOString().slice(0, 10),
+        askedEveryTime: request.client.client_type === 'public',
+        scopes: request.scope.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
+        redirectUri: request.redirectUri,
+        params,
+        unverified,
+        returnTo: `/oauth/authorize?${new URLSearchParams(params).toString()}`, // back here once verified
+        error: unverified && req.method === 'POST' ? unverified.reason : undefined,
+      },
+      unverified && req.method === 'POST' ? 403 : 200,
+    );
+  };
+
   const show = async (req: Request, res: Response) => {
     const request = await validate(req, res, req.query);
     if (!request) return;
     const userId = req.user!.id;
+    // Before the remembered consent: an unverified account approves nothing, not even again.
+    const unverified = await unverifiedNotice(knex, userId);
+    if (unverified) return showForm(req, res, request, unverified);
     const consent = await endpoint.consentState(userId, request);
     if (consent.remembered) {
       redirectTo(res, await endpoint.approve(userId, request, { remember: false }));
       return;
     }
-    allowFormRedirectTo(res, request.redirectUri);
-    const params = endpoint.requestParameters(request);
-    renderPage(req, res, 'oauth/consent', {
-      title: `Authorize ${request.client.name}`,
-      application: presentApplication(request.client), // not `client`: that is an ejs option
-      lastApproved: consent.lastApproved?.toISOString().slice(0, 10),
-      askedEveryTime: request.client.client_type === 'public',
-      scopes: request.scope.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] })),
-      redirectUri: request.redirectUri,
-      params: Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined)),
-    });
+    showForm(req, res, request, null, consent.lastApproved);
   };
 
   const decide = async (req: Request, res: Response) => {
@@ -117,6 +147,8 @@ export function consentPage(endpoint: AuthorizationEndpoint): Router {
       redirectTo(res, endpoint.deny(request));
       return;
     }
+    const unverified = await unverifiedNotice(knex, req.user!.id);
+    if (unverified) return showForm(req, res, request, unverified);
     redirectTo(res, await endpoint.approve(req.user!.id, request, { remember: true }));
   };
 

@@ -1,8 +1,15 @@
 // The app listening on a real port, with BASE_URL (the issuer) pointing at it, and a small
-// cookie-keeping "browser" over fetch that submits forms like a person would.
+// cookie-keeping "browser" over fetch that submits forms like a person would. As in `npm start`
+// without SMTP_URL, the process's mail worker writes mail under its own DATA_DIR/mail (a fresh
+// temporary folder), which /dev/mail lists.
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
 import type { Database } from '../../src/db';
+import { startMailDelivery } from '../../src/mail/delivery';
 import { testApp, testConfig } from './app';
 import { csrfFrom, hiddenFields } from './browser';
 
@@ -10,14 +17,20 @@ export async function startLiveServer(db: Database): Promise<{ baseUrl: string; 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.on('request', testApp(db, { config: testConfig({ BASE_URL: baseUrl }) }));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seatshare-live-'));
+  const config = testConfig({ BASE_URL: baseUrl, DATA_DIR: dataDir });
+  server.on('request', testApp(db, { config }));
+  const mail = startMailDelivery(db, config, pino({ level: 'silent' }));
   return {
     baseUrl,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await mail.stop();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 

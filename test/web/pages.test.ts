@@ -10,7 +10,7 @@ import { verifyPassword } from '../../src/security/passwords';
 const db = useTestDatabase();
 
 describe('sign-up', () => {
-  it('creates an account with an argon2id hash and signs the user in', async () => {
+  it('creates an unverified account with an argon2id hash and asks the person to check their mail', async () => {
     const b = browser(testApp(db.db));
     const res = await b.submit('/signup', '/signup', {
       email: 'New@Example.com',
@@ -18,14 +18,20 @@ describe('sign-up', () => {
       first_name: 'New',
       last_name: 'User',
     });
-    expect(res.status).toBe(303);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Check your email');
+    expect(res.text).toContain('New@Example.com');
     const user = await db.knex('users').whereRaw('lower(email) = ?', ['new@example.com']).first();
     expect(await verifyPassword(user.password_hash, 'a long password')).toBe(true);
+    expect(user.email_verified_at).toBeNull();
+    // Not signed in by sign-up (a taken address must look the same): the person logs in.
+    expect((await b.agent.get('/account/authorizations')).status).toBe(303);
+    expect((await b.login('new@example.com', 'a long password')).status).toBe(303);
     const page = await b.agent.get('/account/authorizations').expect(200);
     expect(page.text).toContain('New@Example.com');
   });
 
-  it('shows field errors and keeps what was typed (but not the password)', async () => {
+  it('shows field errors and keeps what was typed (but not the password), and never that an address is taken', async () => {
     await buildUser(db.knex, { email: 'taken@example.com' });
     const b = browser(testApp(db.db));
     const res = await b.submit('/signup', '/signup', {
@@ -35,8 +41,9 @@ describe('sign-up', () => {
       last_name: 'Lee',
     });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('is invalid or already taken');
+    expect(res.text).not.toContain('already taken');
     expect(res.text).toContain('must be at least 8 characters');
+    expect(res.text).toContain('must not be blank');
     expect(res.text).toContain('value="Lee"');
     expect(res.text).not.toContain('value="short"');
   });

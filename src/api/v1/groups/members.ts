@@ -3,11 +3,12 @@
 // tickets assigned to them become available — all recorded in ticket history, in one
 // transaction with the membership change.
 import type { Knex } from 'knex';
+import { findAccountStatus } from '../../../accounts/verification';
 import { conflict, validationFailed } from '../../../errors';
 import type { Actor } from '../../../policies/actor';
-import type { Authorized } from '../../../policies/authorize';
+import { authorize, type Authorized } from '../../../policies/authorize';
 import { isUuid } from '../../../policies/ids';
-import type { Role } from '../../../policies/rules';
+import { requireVerified, type Role } from '../../../policies/rules';
 import { groupOpenedByJoinCode, invitationOpenedByCode, visibleGroups } from '../../../policies/scopes';
 import { hashToken } from '../../../security/tokens';
 import { recordDeletions } from '../tickets/public';
@@ -43,8 +44,13 @@ export async function findMember(
 
 const WRONG_CODE = 'is not a valid invitation or join code (it may be used, cancelled or expired)';
 
-/** Joins the group a code opens; returns its id. 400 for a code that opens nothing, 409 if already a member. */
+/**
+ * Joins the group a code opens; returns its id. 403 for an account whose email is not verified
+ * (SPEC §7; checked first, so it cannot try codes), 400 for a code that opens nothing, 409 if
+ * already a member.
+ */
 export async function joinWithCode(trx: Knex.Transaction, actor: Actor, code: string): Promise<string> {
+  authorize(await findAccountStatus(trx, actor.userId), requireVerified);
   const invitation = code.startsWith('ssi_');
   type Opened = { group_id: string; invitation_id?: string } | undefined;
   const found = invitation
