@@ -1,38 +1,23 @@
 // Password change, signed in (SPEC §7): the current password is required, the other sessions
 // are signed out (this one stays), the owner is told by mail; wrong current passwords are
 // rate-limited like failed logins.
-import pino from 'pino';
 import type { Express } from 'express';
 import { useTestDatabase } from '../helpers/db';
 import { testApp, testConfig } from '../helpers/app';
 import { browser, csrfFrom } from '../helpers/browser';
-import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
+import { useMailbox } from '../helpers/smtp';
 import { buildUser, FACTORY_PASSWORD } from '../factories';
 import { createLink, findUsableLink } from '../../src/accounts/links';
-import { deliverQueuedMail } from '../../src/mail/delivery';
-import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { verifyPassword } from '../../src/security/passwords';
 import type { UserRow } from '../../src/users/users';
 
 const db = useTestDatabase();
 const NEW_PASSWORD = 'a brand new passphrase';
 
-let smtp: TestSmtpServer;
-let transport: MailTransport;
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  transport = createMailTransport(testConfig({ SMTP_URL: smtp.url }));
-});
-afterAll(async () => {
-  transport.close();
-  await smtp.stop();
-});
-beforeEach(() => {
-  smtp.messages.length = 0;
-});
+const mailbox = useMailbox(db);
 
 const app = (env: NodeJS.ProcessEnv = {}) => testApp(db.db, { config: testConfig(env) });
-const deliver = () => deliverQueuedMail(db.knex, transport, pino({ level: 'silent' }));
+const deliver = () => mailbox.deliver();
 const hashOf = async (userId: string) => (await db.knex('users').where({ id: userId }).first()).password_hash as string;
 
 async function signedIn(server: Express, user: UserRow) {
@@ -88,8 +73,8 @@ describe('changing the password', () => {
     expect((await browser(server).login(user.email, NEW_PASSWORD)).status).toBe(303);
 
     await deliver();
-    expect(smtp.messages).toHaveLength(1);
-    const mail = smtp.messages[0]!;
+    expect(mailbox.messages).toHaveLength(1);
+    const mail = mailbox.messages[0]!;
     expect(mail).toMatchObject({ to: [user.email], subject: 'Your SeatShare password was changed' });
     expect(mail.text).toContain('Hello Ann,');
     expect(mail.text).toContain('changed on your account page');
@@ -123,7 +108,7 @@ describe('changing the password', () => {
     expect(await verifyPassword(await hashOf(user.id), FACTORY_PASSWORD)).toBe(true);
     expect(await isSignedIn(elsewhere)).toBe(true);
     await deliver();
-    expect(smtp.messages).toEqual([]);
+    expect(mailbox.messages).toEqual([]);
   });
 
   it('refuses a new password that is short or typed differently twice', async () => {

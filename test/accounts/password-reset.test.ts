@@ -1,36 +1,21 @@
 // Password reset by mailed link (SPEC §7): single-use, 1 hour, the same reply whether or not
 // the account exists, limited per IP and per address; using it signs out every session and
 // tells the owner by mail. Mail goes to a real SMTP server.
-import pino from 'pino';
 import type { Express } from 'express';
 import { useTestDatabase } from '../helpers/db';
 import { testApp, testConfig } from '../helpers/app';
 import { browser, csrfFrom } from '../helpers/browser';
-import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
+import { useMailbox } from '../helpers/smtp';
 import { buildPersonalToken, buildUser, FACTORY_PASSWORD } from '../factories';
-import { deliverQueuedMail } from '../../src/mail/delivery';
-import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { verifyPassword } from '../../src/security/passwords';
 
 const db = useTestDatabase();
 const NEW_PASSWORD = 'a brand new passphrase';
 
-let smtp: TestSmtpServer;
-let transport: MailTransport;
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  transport = createMailTransport(testConfig({ SMTP_URL: smtp.url }));
-});
-afterAll(async () => {
-  transport.close();
-  await smtp.stop();
-});
-beforeEach(() => {
-  smtp.messages.length = 0;
-});
+const mailbox = useMailbox(db);
 
 const app = (env: NodeJS.ProcessEnv = {}) => testApp(db.db, { config: testConfig({ TRUST_PROXY: 'true', ...env }) });
-const deliver = () => deliverQueuedMail(db.knex, transport, pino({ level: 'silent' }));
+const deliver = () => mailbox.deliver();
 
 /** Fills in /forgot-password as a browser would. */
 async function askForLink(server: Express, email: string, ip = '198.51.100.1') {
@@ -47,7 +32,7 @@ async function askForLink(server: Express, email: string, ip = '198.51.100.1') {
 /** The reset link of the newest message delivered, as a local path. */
 async function mailedLink(): Promise<string> {
   await deliver();
-  const message = smtp.messages.at(-1)!;
+  const message = mailbox.messages.at(-1)!;
   const link = /http:\/\/seatshare\.test\/reset-password\?token=[^\s"<]+/.exec(message.text)?.[0];
   if (!link) throw new Error(`no reset link in:\n${message.text}`);
   return link.replace('http://seatshare.test', '');
@@ -81,10 +66,10 @@ describe('asking for a reset link', () => {
     expect(reply.text).toContain('If an account exists for <strong>ANN@example.com</strong>, we sent a link');
 
     const path = await mailedLink();
-    expect(smtp.messages).toHaveLength(1);
-    expect(smtp.messages[0]).toMatchObject({ to: [user.email], subject: 'Reset your SeatShare password' });
-    expect(smtp.messages[0]!.text).toContain('Hello Ann,');
-    expect(smtp.messages[0]!.html).toContain(`href="http://seatshare.test${path}"`);
+    expect(mailbox.messages).toHaveLength(1);
+    expect(mailbox.messages[0]).toMatchObject({ to: [user.email], subject: 'Reset your SeatShare password' });
+    expect(mailbox.messages[0]!.text).toContain('Hello Ann,');
+    expect(mailbox.messages[0]!.html).toContain(`href="http://seatshare.test${path}"`);
     const link = await db.knex('account_links').where({ user_id: user.id }).first();
     expect(link).toMatchObject({ purpose: 'reset_password', used_at: null });
     const lifetime = link.expires_at.getTime() - link.created_at.getTime();
@@ -103,7 +88,7 @@ describe('asking for a reset link', () => {
     expect(unknown.status).toBe(known.status);
     expect(unknown.text.replace('nobody@example.com', 'X')).toBe(known.text.replace('known@example.com', 'X'));
     await deliver();
-    expect(smtp.messages.map((m) => m.to)).toEqual([['known@example.com']]);
+    expect(mailbox.messages.map((m) => m.to)).toEqual([['known@example.com']]);
     expect(Number((await db.knex('account_links').count({ n: '*' }).first())!.n)).toBe(1);
   });
 
@@ -120,7 +105,7 @@ describe('asking for a reset link', () => {
     await agent.get('/forgot-password').expect(200);
     await agent.post('/forgot-password').type('form').send({ email: 'ann@example.com' }).expect(403);
     await deliver();
-    expect(smtp.messages).toEqual([]);
+    expect(mailbox.messages).toEqual([]);
     expect(await db.knex('account_links').first()).toBeUndefined();
   });
 
@@ -176,7 +161,7 @@ describe('resetting with the link', () => {
     expect(await db.knex('personal_tokens').where({ id: token.id }).first()).toBeDefined();
 
     await deliver();
-    const notice = smtp.messages.at(-1)!;
+    const notice = mailbox.messages.at(-1)!;
     expect(notice).toMatchObject({ to: [user.email], subject: 'Your SeatShare password was changed' });
     expect(notice.text).toContain('reset with a link we emailed');
     expect(notice.text).toContain('http://seatshare.test/account/tokens');
@@ -302,7 +287,7 @@ describe('rate limits of reset requests', () => {
       expect(replies[2]!.headers[header]).toBe(replies[0]!.headers[header]);
     expect((await askForLink(server, other.email, '203.0.113.10')).status).toBe(200);
     await deliver();
-    expect(smtp.messages.map((m) => m.to[0])).toEqual([user.email, user.email, other.email]);
+    expect(mailbox.messages.map((m) => m.to[0])).toEqual([user.email, user.email, other.email]);
 
     // An address without an account meets the same limit, so the limit tells nothing either.
     const ghosts = [];

@@ -1,37 +1,21 @@
 // Email verification (SPEC §7): sign-up looks the same whether or not the address is taken, the
 // mailed link verifies once (its GET shows a button and spends nothing), and a new link can be
 // asked for a limited number of times an hour. Mail goes through a real SMTP server.
-import pino from 'pino';
 import { useTestDatabase } from '../helpers/db';
-import { testApp, testConfig } from '../helpers/app';
+import { testApp } from '../helpers/app';
 import { browser, csrfFrom } from '../helpers/browser';
-import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp';
+import { useMailbox, type ReceivedMail } from '../helpers/smtp';
 import { buildUser } from '../factories';
-import { deliverQueuedMail } from '../../src/mail/delivery';
-import { createMailTransport, type MailTransport } from '../../src/mail/transport';
 import { VERIFICATION_MAILS_PER_HOUR } from '../../src/accounts/verification';
 
 const db = useTestDatabase();
 const BASE = 'http://seatshare.test';
 
-let smtp: TestSmtpServer;
-let transport: MailTransport;
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  transport = createMailTransport(testConfig({ SMTP_URL: smtp.url }));
-});
-afterAll(async () => {
-  transport.close();
-  await smtp.stop();
-});
-beforeEach(() => {
-  smtp.messages.length = 0;
-});
+const mailbox = useMailbox(db);
 
 /** Sends what the outbox holds; resolves to the messages received by then. */
-async function delivered(): Promise<ReceivedMail[]> {
-  await deliverQueuedMail(db.knex, transport, pino({ level: 'silent' }));
-  return smtp.messages;
+function delivered(): Promise<ReceivedMail[]> {
+  return mailbox.deliver();
 }
 
 /** The verification link in a message's text body, as a local path. */

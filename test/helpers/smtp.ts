@@ -8,6 +8,11 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { deliverQueuedMail } from '../../src/mail/delivery';
+import { createMailTransport, type MailTransport } from '../../src/mail/transport';
+import { testConfig } from './app';
 
 export interface ReceivedMail {
   /** The envelope's recipients (RCPT TO). */
@@ -89,6 +94,35 @@ export async function startSmtpServer({
       server = create();
       await listen(port);
       running = true;
+    },
+  };
+}
+
+/**
+ * A test file's mailbox: a real SMTP server for the file, a transport to it, emptied before each
+ * test; `deliver()` runs the outbox once and resolves to what the server has received.
+ */
+export function useMailbox(db: { readonly knex: Knex }) {
+  let smtp: TestSmtpServer;
+  let transport: MailTransport;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    transport = createMailTransport(testConfig({ SMTP_URL: smtp.url }));
+  });
+  afterAll(async () => {
+    transport.close();
+    await smtp.stop();
+  });
+  beforeEach(() => {
+    smtp.messages.length = 0;
+  });
+  return {
+    get messages(): ReceivedMail[] {
+      return smtp.messages;
+    },
+    async deliver(): Promise<ReceivedMail[]> {
+      await deliverQueuedMail(db.knex, transport, pino({ level: 'silent' }));
+      return smtp.messages;
     },
   };
 }
