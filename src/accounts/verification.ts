@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { enqueueMail } from '../mail/outbox';
 import { hashPassword } from '../security/passwords';
-import { createUser, findUserByEmail, type NewUser } from '../users/users';
+import { createUser, findUserByEmail, isUniqueViolation, type NewUser } from '../users/users';
 import { createLink, revokeLinks } from './links';
 
 /** What the rule and the pages need of an account (never the password hash). */
@@ -72,9 +72,6 @@ export async function sendVerificationMail(
     data: { name: account.first_name, link: `${baseUrl}/verify-email?${query.toString()}` },
   });
 }
-
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
 /**
  * Sign-up, answering nothing on purpose: the caller shows the same page either way. A fresh

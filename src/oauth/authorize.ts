@@ -9,6 +9,7 @@
 import OAuth2Server from '@node-oauth/oauth2-server';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
+import { notifyAppAuthorized } from '../accounts/notifications';
 import { checkRequest, identifyClient, type AuthorizationRequest } from './authorize-request';
 import type { ClientWithOwner } from './clients';
 import { findConsentWithDate } from './consents';
@@ -128,7 +129,12 @@ export function authorizationEndpoint(knex: Knex, oauth: OAuth2Server, config: C
     },
 
     async approve(userId, request, { remember }) {
-      if (remember) await saveConsent(knex, userId, request.client.id, request.scope);
+      if (remember)
+        await knex.transaction(async (trx) => {
+          const added = await saveConsent(trx, userId, request.client.id, request.scope);
+          // New access (a first approval, or more scopes) is mailed to the owner (SPEC §7).
+          if (added.length > 0) await notifyAppAuthorized(trx, config.baseUrl, userId, request.client, added);
+        });
       return issueCode(userId, request);
     },
 

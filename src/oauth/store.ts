@@ -350,15 +350,27 @@ export async function findConsent(
   return knex('oauth_consents').where({ user_id: userId, client_id: clientId }).first('scope');
 }
 
-/** Records a grant, widening an earlier one (scopes only ever add up until revoked). */
-export async function saveConsent(knex: Knex, userId: string, clientId: string, scope: string[]): Promise<void> {
-  await knex.raw(
+/**
+ * Records a grant, widening an earlier one (scopes only ever add up until revoked). Returns the
+ * scopes it adds — all of them for a first grant, none for an approval the consent already covered —
+ * so that the owner is told of new access once (SPEC §7). Pass a transaction: the earlier grant
+ * is read FOR UPDATE, and a grant made meanwhile by a concurrent approval counts as its own.
+ */
+export async function saveConsent(trx: Knex, userId: string, clientId: string, scope: string[]): Promise<string[]> {
+  const before = await trx('oauth_consents')
+    .where({ user_id: userId, client_id: clientId })
+    .forUpdate()
+    .first<{ scope: string[] } | undefined>('scope');
+  const result = await trx.raw<{ rows: { created: boolean }[] }>(
     `insert into oauth_consents (user_id, client_id, scope) values (?, ?, ?::text[])
      on conflict (user_id, client_id) do update
        set scope = (select array_agg(distinct s order by s) from unnest(oauth_consents.scope || excluded.scope) as s),
-           updated_at = now()`,
+           updated_at = now()
+     returning (xmax = 0) as created`,
     [userId, clientId, scope],
   );
+  if (before) return scope.filter((name) => !before.scope.includes(name));
+  return result.rows[0]?.created ? [...scope] : [];
 }
 
 /**

@@ -45,6 +45,10 @@ export async function createUser(knex: Knex, user: NewUser, { verified = false }
   return row as UserRow;
 }
 
+/** A unique violation (SQLSTATE 23505): the address was taken by a concurrent sign-up or change. */
+export const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+
 export async function findUserByEmail(knex: Knex, email: string): Promise<UserRow | undefined> {
   return knex<UserRow>('users').whereRaw('lower(email) = lower(?)', [email.trim()]).first();
 }

@@ -16,6 +16,7 @@ import type { Config } from '../config';
 import type { FieldErrors } from '../errors';
 import { createLink, findUsableLink, revokeLinks, spendLink } from '../accounts/links';
 import { isCurrentPassword, setPasswordHash } from '../accounts/passwords';
+import { passwordChangedMail } from '../accounts/notifications';
 import { markWrongPassword, resetMailWithheld } from '../http/rate-limits';
 import { enqueueMail } from '../mail/outbox';
 import { hashPassword } from '../security/passwords';
@@ -56,22 +57,6 @@ export function passwordPages(
   changeLimiter: RequestHandler,
 ): Router {
   const router = Router();
-
-  const passwordChangedMail = (user: SessionUserRow, how: 'reset' | 'changed') => ({
-    to: user.email,
-    subject: 'Your SeatShare password was changed',
-    template: 'password-changed',
-    data: {
-      name: user.first_name,
-      email: user.email,
-      how: how === 'reset' ? 'reset with a link we emailed' : 'changed on your account page',
-      when: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-      signedOut: how === 'reset' ? 'Every session was signed out.' : 'Your other sessions were signed out.',
-      resetLink: `${config.baseUrl}/forgot-password`,
-      tokensLink: `${config.baseUrl}/account/tokens`,
-      authorizationsLink: `${config.baseUrl}/account/authorizations`,
-    },
-  });
 
   // --- Asking for a link -------------------------------------------------------------------
 
@@ -163,8 +148,9 @@ export function passwordPages(
       if (!spent) return false;
       await setPasswordHash(trx, spent.user_id, passwordHash);
       await revokeLinks(trx, spent.user_id, 'reset_password');
+      await revokeLinks(trx, spent.user_id, 'change_email'); // a hijacker's pending change dies with the password
       await deleteSessionsOfUser(trx, spent.user_id);
-      await enqueueMail(trx, passwordChangedMail(link.user, 'reset'));
+      await enqueueMail(trx, passwordChangedMail(config.baseUrl, link.user, 'reset'));
       return true;
     });
     if (!reset) return refused(req, res);
@@ -197,8 +183,9 @@ export function passwordPages(
     await knex.transaction(async (trx) => {
       await setPasswordHash(trx, user.id, passwordHash);
       await revokeLinks(trx, user.id, 'reset_password'); // a link asked for earlier would undo this
+      await revokeLinks(trx, user.id, 'change_email'); // as would an email change asked for earlier
       await deleteSessionsOfUser(trx, user.id, req.sessionID);
-      await enqueueMail(trx, passwordChangedMail(user, 'changed'));
+      await enqueueMail(trx, passwordChangedMail(config.baseUrl, user, 'changed'));
     });
     changeForm(req, res, { notice: 'Password changed. Your other sessions were signed out.' });
   });

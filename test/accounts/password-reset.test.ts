@@ -38,15 +38,25 @@ async function mailedLink(): Promise<string> {
   return link.replace('http://seatshare.test', '');
 }
 
-/** Opens the link in a browser and submits the form; resolves to the POST's response. */
-async function resetWith(server: Express, path: string, password = NEW_PASSWORD, confirm = password) {
+/** Opens the link in a new browser: the browser and the form's hidden fields. */
+async function openResetForm(server: Express, path: string) {
   const b = browser(server);
   const page = await b.agent.get(path).expect(200);
-  const token = /name="token" value="([^"]+)"/.exec(page.text)![1]!;
+  return { b, csrf: csrfFrom(page.text), token: /name="token" value="([^"]+)"/.exec(page.text)![1]! };
+}
+
+const newPasswords = (password = NEW_PASSWORD, confirm = password) => ({
+  new_password: password,
+  confirm_password: confirm,
+});
+
+/** Opens the link in a browser and submits the form; resolves to the POST's response. */
+async function resetWith(server: Express, path: string, password = NEW_PASSWORD, confirm = password) {
+  const { b, csrf, token } = await openResetForm(server, path);
   return b.agent
     .post('/reset-password')
     .type('form')
-    .send({ _csrf: csrfFrom(page.text), token, new_password: password, confirm_password: confirm });
+    .send({ _csrf: csrf, token, ...newPasswords(password, confirm) });
 }
 
 const hashOf = async (userId: string) => (await db.knex('users').where({ id: userId }).first()).password_hash as string;
@@ -184,23 +194,19 @@ describe('resetting with the link', () => {
     const server = app();
     await askForLink(server, user.email);
     const path = await mailedLink();
-    const b = browser(server);
-    const page = await b.agent.get(path).expect(200);
-    const form = { _csrf: csrfFrom(page.text), token: /name="token" value="([^"]+)"/.exec(page.text)![1] };
-    const first = { ...form, new_password: NEW_PASSWORD, confirm_password: NEW_PASSWORD };
-    await b.agent.post('/reset-password').type('form').send(first).expect(200);
+    const { b, csrf, token } = await openResetForm(server, path);
+    await b.agent
+      .post('/reset-password')
+      .type('form')
+      .send({ _csrf: csrf, token, ...newPasswords() })
+      .expect(200);
 
     const again = await browser(server).agent.get(path).expect(400);
     expect(again.text).toContain('This password-reset link cannot be used');
     expect(again.text).toContain('<a href="/forgot-password">Ask for a new link</a>');
     const other = browser(server);
     const fresh = await other.agent.get('/forgot-password').expect(200);
-    const second = {
-      token: form.token,
-      _csrf: csrfFrom(fresh.text),
-      new_password: 'another one!',
-      confirm_password: 'another one!',
-    };
+    const second = { token, _csrf: csrfFrom(fresh.text), ...newPasswords('another one!') };
     await other.agent.post('/reset-password').type('form').send(second).expect(400);
     expect(await verifyPassword(await hashOf(user.id), NEW_PASSWORD)).toBe(true);
   });
@@ -212,14 +218,11 @@ describe('resetting with the link', () => {
     const path = await mailedLink();
     const links = () => db.knex('account_links').where({ user_id: user.id });
     await links().update({ expires_at: db.knex.raw("now() + interval '1 minute'") });
-    const page = await browser(server).agent.get(path).expect(200);
+    const { b, csrf, token } = await openResetForm(server, path);
     await links().update({ expires_at: db.knex.raw("now() - interval '1 second'") });
     await browser(server).agent.get(path).expect(400);
 
-    const b = browser(server);
-    const form = await b.agent.get('/forgot-password').expect(200);
-    const token = /name="token" value="([^"]+)"/.exec(page.text)![1];
-    const post = { _csrf: csrfFrom(form.text), token, new_password: NEW_PASSWORD, confirm_password: NEW_PASSWORD };
+    const post = { _csrf: csrf, token, ...newPasswords() };
     const refused = await b.agent.post('/reset-password').type('form').send(post).expect(400);
     expect(refused.text).toContain('cannot be used');
     expect(await verifyPassword(await hashOf(user.id), FACTORY_PASSWORD)).toBe(true);
@@ -251,11 +254,12 @@ describe('resetting with the link', () => {
     const server = app();
     await askForLink(server, user.email);
     const path = await mailedLink();
-    const b = browser(server);
-    const page = await b.agent.get(path).expect(200);
-    const token = /name="token" value="([^"]+)"/.exec(page.text)![1];
-    const fields = { token, new_password: NEW_PASSWORD, confirm_password: NEW_PASSWORD };
-    await b.agent.post('/reset-password').type('form').send(fields).expect(403);
+    const { b, token } = await openResetForm(server, path);
+    await b.agent
+      .post('/reset-password')
+      .type('form')
+      .send({ token, ...newPasswords() })
+      .expect(403);
     expect(await verifyPassword(await hashOf(user.id), FACTORY_PASSWORD)).toBe(true);
     expect((await db.knex('account_links').where({ user_id: user.id }).first()).used_at).toBeNull();
   });
