@@ -27,6 +27,20 @@ export function devMailPages(dataDir: string): Router {
     if (!message) return next(); // the pages' 404
     renderPage(req, res, 'dev/mail-message', { title: message.subject, message, parts: linkify(message.text) });
   });
+  // The HTML body on its own, for the message page's frame: a srcdoc frame would inherit the
+  // page's CSP, which refuses the inline styles every mail uses. This one allows them and
+  // nothing else (no script, no fetch), sandboxed, and may be framed by our own page only.
+  router.get('/dev/mail/:name/html', async (req, res, next) => {
+    const message = await readMailFile(dataDir, req.params.name);
+    if (!message) return next();
+    res.set({
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox",
+      'X-Frame-Options': 'SAMEORIGIN',
+      'Cache-Control': 'no-store',
+    });
+    res.type('html').send(message.html);
+  });
   router.get('/dev/mail/:name/raw', async (req, res, next) => {
     const eml = await readEml(dataDir, req.params.name);
     if (!eml) return next();

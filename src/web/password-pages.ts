@@ -6,7 +6,8 @@
 //   GET /reset-password?token   the form, if the link is usable — without spending it: mail
 //                               scanners fetch links before people click them
 //   POST /reset-password        spends the link with the new hash, signs out every session,
-//                               this browser's included, and mails "your password was changed"
+//                               this browser's included, and mails "your password was changed";
+//                               the address is verified (the link proved it)
 //   GET/POST /account/password  signed in, current password required; signs out the other sessions
 //
 // Personal tokens and app grants stay (SPEC §7); the mail links to the pages that revoke them.
@@ -17,6 +18,7 @@ import type { FieldErrors } from '../errors';
 import { createLink, findUsableLink, revokeLinks, spendLink } from '../accounts/links';
 import { isCurrentPassword, setPasswordHash } from '../accounts/passwords';
 import { passwordChangedMail } from '../accounts/notifications';
+import { markVerified } from '../accounts/verification';
 import { markWrongPassword, resetMailWithheld } from '../http/rate-limits';
 import { enqueueMail } from '../mail/outbox';
 import { hashPassword } from '../security/passwords';
@@ -149,6 +151,7 @@ export function passwordPages(
       await setPasswordHash(trx, spent.user_id, passwordHash);
       await revokeLinks(trx, spent.user_id, 'reset_password');
       await revokeLinks(trx, spent.user_id, 'change_email'); // a hijacker's pending change dies with the password
+      await markVerified(trx, spent.user_id); // the link came to this mailbox: that proves the address
       await deleteSessionsOfUser(trx, spent.user_id);
       await enqueueMail(trx, passwordChangedMail(config.baseUrl, link.user, 'reset'));
       return true;

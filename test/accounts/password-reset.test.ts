@@ -38,9 +38,8 @@ async function mailedLink(): Promise<string> {
   return link.replace('http://seatshare.test', '');
 }
 
-/** Opens the link in a new browser: the browser and the form's hidden fields. */
-async function openResetForm(server: Express, path: string) {
-  const b = browser(server);
+/** Opens the link in a browser (a new one unless given): the browser and the form's hidden fields. */
+async function openResetForm(server: Express, path: string, b = browser(server)) {
   const page = await b.agent.get(path).expect(200);
   return { b, csrf: csrfFrom(page.text), token: /name="token" value="([^"]+)"/.exec(page.text)![1]! };
 }
@@ -144,16 +143,11 @@ describe('resetting with the link', () => {
 
     await askForLink(server, user.email);
     const path = await mailedLink();
-    const page = await here.agent.get(path).expect(200);
+    const { csrf, token: linkToken } = await openResetForm(server, path, here);
     const done = await here.agent
       .post('/reset-password')
       .type('form')
-      .send({
-        _csrf: csrfFrom(page.text),
-        token: /name="token" value="([^"]+)"/.exec(page.text)![1],
-        new_password: NEW_PASSWORD,
-        confirm_password: NEW_PASSWORD,
-      });
+      .send({ _csrf: csrf, token: linkToken, ...newPasswords() });
     expect(done.status).toBe(200);
     expect(done.text).toContain('Your password is reset');
     expect(done.text).toContain('<a href="/login">Log in</a>');
@@ -177,6 +171,15 @@ describe('resetting with the link', () => {
     expect(notice.text).toContain('http://seatshare.test/account/tokens');
     expect(notice.text).toContain('http://seatshare.test/account/authorizations');
     expect(notice.html).toContain('href="http://seatshare.test/account/tokens"');
+  });
+
+  it('verifies the address of an account that had not verified it: the link came to that mailbox', async () => {
+    const user = await buildUser(db.knex, { email_verified_at: null });
+    const server = app();
+    await askForLink(server, user.email);
+    expect((await resetWith(server, await mailedLink())).status).toBe(200);
+    const after = await db.knex('users').where({ id: user.id }).first();
+    expect(after.email_verified_at).toBeInstanceOf(Date);
   });
 
   it('does not spend the link on GET (mail scanners fetch links)', async () => {

@@ -84,7 +84,17 @@ describe('mail without SMTP_URL', () => {
     expect(page.text).toMatch(/To: older@example\.com/);
     const escapedLink = LINK.replace('&', '&amp;');
     expect(page.text).toContain(`<a href="${escapedLink}">${escapedLink}</a>`);
-    expect(page.text).toMatch(/<iframe [^>]*sandbox srcdoc="[^"]*&lt;a href=&#34;/);
+    expect(page.text).toContain(
+      `<iframe class="mail-html" title="HTML body of the message" sandbox src="/dev/mail/${name}/html"`,
+    );
+    // The frame's own CSP lets the mail's inline styles show, and nothing run or load.
+    const html = await request(app).get(`/dev/mail/${name}/html`).expect(200);
+    expect(html.headers['content-type']).toMatch(/^text\/html/);
+    expect(html.text).toContain('<a href="');
+    expect(html.headers['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox",
+    );
+    expect(html.headers['x-frame-options']).toBe('SAMEORIGIN');
     const raw = await request(app).get(`/dev/mail/${name}/raw`).expect(200);
     expect(raw.headers['content-type']).toMatch(/^message\/rfc822/);
     expect(raw.headers['content-disposition']).toBe(`attachment; filename="${name}.eml"`);
@@ -100,6 +110,7 @@ describe('mail without SMTP_URL', () => {
       '/dev/mail/..%2Fsecret',
       '/dev/mail/..%2F..%2Fetc%2Fpasswd',
       '/dev/mail/%2E%2E%2Fsecret/raw',
+      '/dev/mail/..%2Fsecret/html',
       '/dev/mail/2026-12-01T10-00-00-000Z-00000000-0000-0000-0000-000000000000',
     ]) {
       const page = await request(app).get(url).expect(404);
