@@ -1,12 +1,16 @@
-// /join?code=…: where an invitation's join_url leads (POST /api/v1/groups/:id/invitations).
-// A signed-in user confirms with a button (a GET never joins anything); someone signed out
-// logs in or signs up first and comes back here. The same joinWithCode as POST /groups/join.
-// An account whose email is not verified is told so instead of shown the form (SPEC §7).
+// /join?code=…: where an invitation's join_url leads (POST /api/v1/groups/:id/invitations mails
+// it, SPEC §7). A signed-in user confirms with a button (a GET never joins anything: mail scanners
+// fetch links). Someone signed out sees the invitation and two ways on, "Log in" and "Create an
+// account", both with return_to back here (sign-up carries it through the verification mail).
+// Only a usable single-use invitation code shows its group and inviter (previewInvitation); a
+// group's join code or a wrong code shows nothing about any group. The same joinWithCode as
+// POST /groups/join. An account whose email is not verified is told so instead of shown the form.
 import { Router } from 'express';
 import type { Knex } from 'knex';
 import { HttpError } from '../errors';
 import { parseInput } from '../http/validate';
 import { findGroup, joinWithCode } from '../api/v1/groups/public';
+import { formatUtc, previewInvitation } from '../api/v1/groups/invitations';
 import { joinGroupBody } from '../api/v1/groups/schema';
 import type { Actor } from '../policies/actor';
 import { csrfProtection } from './csrf';
@@ -18,10 +22,18 @@ const TITLE = 'Join a group';
 export function joinPage(knex: Knex): Router {
   const router = Router();
 
-  router.get('/join', requireLogin, async (req, res) => {
+  router.get('/join', async (req, res) => {
     const code = typeof req.query.code === 'string' ? req.query.code.slice(0, 200) : '';
-    const unverified = await unverifiedNotice(knex, req.user!.id);
-    renderPage(req, res, 'join', { title: TITLE, code, joined: null, unverified, returnTo: req.originalUrl });
+    const returnTo = code ? `/join?code=${encodeURIComponent(code)}` : '/join';
+    const preview = code ? await previewInvitation(knex, code) : undefined;
+    const invitation = preview && { ...preview, expires: formatUtc(preview.expiresAt) };
+    // A single-use code that opens nothing is said to be so (nothing to enumerate in 256 bits);
+    // a join code is not checked here, so this page cannot be asked which ones work.
+    const spent = !preview && code.startsWith('ssi_');
+    const locals = { title: TITLE, code, joined: null, returnTo, invitation, spent };
+    if (!req.user) return renderPage(req, res, 'join', { ...locals, signedOut: true });
+    const unverified = await unverifiedNotice(knex, req.user.id);
+    renderPage(req, res, 'join', { ...locals, unverified });
   });
 
   router.post('/join', requireLogin, csrfProtection, async (req, res) => {

@@ -1,5 +1,6 @@
-// /join?code=…, where an invitation's join_url leads: log in first, then confirm with a button
-// (CSRF-protected); the same rules as POST /api/v1/groups/join.
+// /join?code=…, where an invitation's join_url leads: log in (or sign up) first, then confirm with
+// a button (CSRF-protected); the same rules as POST /api/v1/groups/join. The signed-out page and
+// the whole way from the mail: join-invited.test.ts.
 import request from 'supertest';
 import { useTestDatabase } from '../helpers/db';
 import { testApp } from '../helpers/app';
@@ -20,9 +21,12 @@ async function setting() {
 const memberships = async (userId: string) =>
   Number((await db.knex('memberships').where({ user_id: userId }).count({ n: '*' }).first())?.n);
 
-it('sends a signed-out visitor to log in, and back to the same link', async () => {
-  const res = await request(testApp(db.db)).get('/join?code=ssi_abc').expect(303);
-  expect(res.headers.location).toBe(`/login?return_to=${encodeURIComponent('/join?code=ssi_abc')}`);
+it('shows a signed-out visitor the way to log in or sign up, both coming back to the same link', async () => {
+  const res = await request(testApp(db.db)).get('/join?code=ssi_abc').expect(200);
+  const back = encodeURIComponent('/join?code=ssi_abc');
+  expect(res.text).toContain(`<a class="button" href="/login?return_to=${back}">Log in</a>`);
+  expect(res.text).toContain(`<a class="button" href="/signup?return_to=${back}">Create an account</a>`);
+  expect(res.text).not.toContain('action="/join"');
 });
 
 it('shows the code in a form, and joins only when the form is sent', async () => {

@@ -1,5 +1,6 @@
-// /api/v1/groups/:id/members/:user_id and /api/v1/groups/:id/invitations (SPEC §5): admins
-// invite, remove and promote or demote; members leave. A group keeps at least one admin (409).
+// /api/v1/groups/:id/members/:user_id and /api/v1/groups/:id/invitations (SPEC §5, §7): admins
+// invite (the invitation is mailed), remove and promote or demote; members leave. A group keeps
+// at least one admin (409).
 import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -10,7 +11,15 @@ import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { isLastAdmin, mayAdministerGroup, mayRemoveMember } from '../../../policies/rules';
-import { cancelInvitation, createInvitation, findInvitation, listInvitations } from './invitations';
+import {
+  INVITATIONS_PER_GROUP_PER_HOUR,
+  INVITATIONS_PER_INVITER_PER_DAY,
+  cancelInvitation,
+  findInvitation,
+  listInvitations,
+  lockInviter,
+  sendInvitation,
+} from './invitations';
 import { changeRole, findMember, removeMember } from './members';
 import { invitationView, membershipView, presentInvitation, presentMembership } from './presenter';
 import { findGroup } from './queries';
@@ -98,20 +107,32 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
       {
         summary: 'Invite someone by email',
         description:
-          'Admins. The single-use `code` and the `join_url` are in this reply only; SeatShare does not send the email.',
+          'Admins. SeatShare mails the invitation to the address: who invites, the group, the `join_url` ' +
+          '(which signs the person in or up, then joins) and when it expires. The single-use `code` and the ' +
+          '`join_url` are also in this reply, and only here. At most ' +
+          `${INVITATIONS_PER_GROUP_PER_HOUR} invitations per group per hour and ${INVITATIONS_PER_INVITER_PER_DAY} ` +
+          'per inviter per day (429 with `Retry-After`); an address with a pending invitation to the group gets ' +
+          'no second one (409: cancel the first).',
         params: groupPath,
         body: createInvitationBody,
         responses: { 201: { description: 'The invitation, with its code.', body: invitationView, location: true } },
-        errors: { 403: MEMBER },
+        errors: {
+          403: MEMBER,
+          409: 'The address already has a pending invitation to this group.',
+          429: 'The group or the inviter has sent as many invitations as it may for now: see `Retry-After`.',
+        },
       },
       async (req, res, { params, body }) => {
         const actor = actorOf(req);
-        const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
-        const { invitation, code } = await createInvitation(knex, actor, group, body.email);
-        const joinUrl = `${config.baseUrl}/join?code=${encodeURIComponent(code)}`;
+        const { invitation, code, joinUrl } = await knex.transaction(async (trx) => {
+          // The group's row, then the inviter's: concurrent invitations are counted one at a time.
+          const group = authorize(await findGroup(trx, actor, params.id, { lock: true }), mayAdministerGroup);
+          const inviter = authorize(await lockInviter(trx, actor));
+          return sendInvitation(trx, config.baseUrl, actor, { group, inviter, email: body.email });
+        });
         res
           .status(201)
-          .location(`${config.baseUrl}/api/v1/groups/${group.id}/invitations/${invitation.id}`)
+          .location(`${config.baseUrl}/api/v1/groups/${params.id}/invitations/${invitation.id}`)
           .json(presentInvitation(invitation, { code, joinUrl }));
       },
     ),
