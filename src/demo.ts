@@ -1,8 +1,8 @@
 // `seatshare demo`: a small believable world on an empty database, built through the same
 // functions the API's routes use (so history, codes and rules are what the API would make):
 // two groups with admins and members, a season of past and future games, owned, assigned and
-// available tickets, an alias, one request, a pending invitation, and registered clients —
-// among them one for the interactive docs at /docs.
+// available tickets, an alias, one request, two invitations mailed (one still pending), and
+// registered clients — among them one for the interactive docs at /docs.
 import type { Knex } from 'knex';
 import { createClient } from './oauth/clients';
 import { createPersonalToken } from './auth/personal-tokens';
@@ -10,7 +10,7 @@ import { createUser } from './users/users';
 import type { Actor } from './policies/actor';
 import { authorize } from './policies/authorize';
 import { createGroup } from './api/v1/groups/admin';
-import { createInvitation } from './api/v1/groups/invitations';
+import { lockInviter, sendInvitation } from './api/v1/groups/invitations';
 import { changeRole, findMember, joinWithCode } from './api/v1/groups/members';
 import { findGroup } from './api/v1/groups/queries';
 import { createEvent } from './api/v1/events/queries';
@@ -93,10 +93,14 @@ export async function runDemo(knex: Knex, baseUrl: string) {
     );
     await joinWithCode(trx, bob, football.invitation_code);
     await joinWithCode(trx, carol, football.invitation_code.toLowerCase());
-    const { code: daveCode } = await createInvitation(trx, alice, football, 'dave@example.com');
+    // Invitations are mailed as the API mails them: with no SMTP_URL the two messages appear at
+    // /dev/mail once the server runs, and Frank's link still works (sign up as frank@example.com).
+    const inviter = authorize(await lockInviter(trx, alice));
+    const invite = (email: string) => sendInvitation(trx, baseUrl, alice, { group: football, inviter, email });
+    const { code: daveCode } = await invite('dave@example.com');
     await joinWithCode(trx, dave, daveCode);
     await changeRole(trx, football, (await findMember(trx, alice, football, dave.userId))!, 'admin');
-    await createInvitation(trx, alice, football, 'frank@example.com'); // still pending
+    await invite('frank@example.com'); // still pending
 
     // The Philharmonic box: Dave's concert subscription, shared with Erin and Alice.
     const concerts = await groupOf(
@@ -227,6 +231,7 @@ export async function runDemo(knex: Knex, baseUrl: string) {
       `  Users (password "${DEMO_PASSWORD}"): ${PEOPLE.map((p) => p.email).join(', ')}`,
       `  "${football.name}": Alice and Dave admins, Bob and Carol members ` +
         `(join code ${football.invitation_code}); a pending invitation for frank@example.com`,
+      `  Mail: the invitations to Dave and Frank, at ${baseUrl}/dev/mail once the server runs (without SMTP_URL)`,
       `  "${concerts.name}": Dave admin, Erin and Alice members (join code ${concerts.invitation_code})`,
       `  ${json.events} events (past and future) and ${json.tickets} tickets: ` +
         'owned, assigned and available; Carol has asked for one',

@@ -50,6 +50,13 @@ export function conflict(detail: string): HttpError {
   return new HttpError(409, detail);
 }
 
+/** 429 with `Retry-After` (whole seconds, at least 1): when trying again can succeed. */
+export function tooManyRequests(detail: string, retryAfterSeconds: number): HttpError {
+  return new HttpError(429, detail, {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+}
+
 /**
  * A zod failure as a 400 with `fields`; unknown keys are named one by one. Field names come
  * from the client (`?constructor=1`, `{"__proto__": 1}`), so they are collected in a Map, never

@@ -246,6 +246,11 @@ describe('demo', () => {
       { email: 'dave@example.com', accepted: true },
       { email: 'frank@example.com', accepted: false },
     ]);
+    // Mailed as the API mails them, so /dev/mail is not empty once the server delivers.
+    expect(await db.knex('mail_outbox').select('recipient', 'subject').orderBy('recipient')).toEqual([
+      { recipient: 'dave@example.com', subject: 'You are invited to a group on SeatShare' },
+      { recipient: 'frank@example.com', subject: 'You are invited to a group on SeatShare' },
+    ]);
     const actions = await db
       .knex('ticket_history')
       .select('action')

@@ -17,7 +17,7 @@ import { RedisStore } from 'rate-limit-redis';
 import { createClient } from 'redis';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
-import { HttpError } from '../errors';
+import { tooManyRequests } from '../errors';
 
 export interface RateLimiters {
   /** Failed logins (form and POST /api/authenticate/): per account from one IP, per IP, per account. */
@@ -128,11 +128,7 @@ export function createRateLimiters(
       handler: (req, res, next) => {
         // Which limit refused, and which worker answered (the cluster test reads it): never the key.
         req.log.info({ limit: prefix, worker: cluster.worker?.id }, 'rate limit reached');
-        next(
-          new HttpError(429, LIMITED_DETAIL, {
-            headers: { 'Retry-After': String(res.getHeader('Retry-After') ?? 60) },
-          }),
-        );
+        next(tooManyRequests(LIMITED_DETAIL, Number(res.getHeader('Retry-After') ?? 60)));
       },
       ...options,
     });

@@ -8,7 +8,7 @@
 // inviter per day. An address with a pending invitation to the group gets no second one (409):
 // the admin cancels the first to send another, which still counts. Presented by presenter.ts.
 import type { Knex } from 'knex';
-import { HttpError, conflict } from '../../../errors';
+import { conflict, tooManyRequests } from '../../../errors';
 import { enqueueMail } from '../../../mail/outbox';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
@@ -148,9 +148,8 @@ function sentByGroupInLastHour(
 }
 
 /** A 429 error object; Retry-After is when the oldest counted invitation leaves the window. */
-function limitReached(detail: string, retryAfterSeconds: number | null): HttpError {
-  return new HttpError(429, detail, { headers: { 'Retry-After': String(Math.max(1, retryAfterSeconds ?? 1)) } });
-}
+const limitReached = (detail: string, retryAfterSeconds: number | null) =>
+  tooManyRequests(detail, retryAfterSeconds ?? 1);
 
 /** A pending invitation of the group to this address, case aside (invitations_pending_email_index). */
 function pendingInvitationTo(
