@@ -42,6 +42,7 @@ import { accountPages } from './web/account-pages';
 import { verificationPages } from './web/verification-pages';
 import { sessionsPage } from './web/sessions-page';
 import { emailChangePage } from './web/email-change-page';
+import { accountDeletionPage } from './web/account-deletion-page';
 import { passwordPages } from './web/password-pages';
 import { devMailPages } from './web/dev-mail';
 
@@ -154,6 +155,7 @@ export function createApp(
   pages.use(accountPages(knex));
   pages.use(sessionsPage(knex));
   pages.use(passwordPages(knex, config, rateLimiters.passwordReset, rateLimiters.passwordChange));
+  pages.use(accountDeletionPage(knex, config.baseUrl, rateLimiters.passwordChange));
   pages.use(emailChangePage(knex, config, rateLimiters.passwordChange));
   pages.use(joinPage(knex));
   if (!production) pages.use(devMailPages(config.dataDir)); // mail written to disk (SPEC §7)

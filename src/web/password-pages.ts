@@ -25,6 +25,7 @@ import { hashPassword } from '../security/passwords';
 import { findSessionUser, findUserByEmail, newUserSchema, type SessionUserRow } from '../users/users';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
+import { regenerateSession } from './session';
 import { deleteSessionsOfUser } from './session-store';
 
 const emailSchema = newUserSchema.shape.email;
@@ -39,17 +40,6 @@ function readNewPassword(body: Record<string, unknown>): { password?: string; fi
   if (field(body, 'confirm_password') !== parsed.data)
     return { fieldErrors: { confirm_password: ['does not match the new password'] } };
   return { password: parsed.data, fieldErrors: {} };
-}
-
-/** Signs this browser out (a new, empty session), whoever it was signed in as. */
-function regenerateSession(req: Request): Promise<void> {
-  return new Promise((resolve, reject) =>
-    req.session.regenerate((error: unknown) => {
-      if (error) return reject(error instanceof Error ? error : new Error('the session could not be regenerated'));
-      req.user = undefined;
-      resolve();
-    }),
-  );
 }
 
 export function passwordPages(

@@ -5,6 +5,7 @@
 // lives 45 minutes, and the pruning that runs every 15 minutes (src/background.ts) deletes it
 // within the hour. Signing in makes it a 14-day session (`keepSignedIn`, from the passport
 // serializer, which runs inside `req.login` between regenerating and saving the session).
+import type { Request } from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
@@ -40,4 +41,18 @@ export function keepSignedIn(sess: session.Session): void {
 
 export function createSessionStore(knex: Knex): KnexSessionStore {
   return new KnexSessionStore(knex);
+}
+
+/**
+ * Signs this browser out: a new, empty session, whoever it was signed in as. After a change that
+ * deleted the session's row (a password reset, account deletion), so the old one is not saved back.
+ */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((error: unknown) => {
+      if (error) return reject(error instanceof Error ? error : new Error('the session could not be regenerated'));
+      req.user = undefined;
+      resolve();
+    }),
+  );
 }

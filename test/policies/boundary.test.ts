@@ -77,7 +77,7 @@ const DATA_HOMES: Record<string, string[]> = {
   users: ['users.ts'],
   auth: ['personal-tokens.ts'],
   mail: ['store.ts'],
-  accounts: ['links.ts', 'passwords.ts', 'verification.ts', 'email-change.ts'],
+  accounts: ['links.ts', 'passwords.ts', 'verification.ts', 'email-change.ts', 'deletion.ts'],
 };
 
 // Any query: a table call (`knex(…)`, `trx(…)`, `db(…)`, `this.knex(…)`), raw SQL, or a builder

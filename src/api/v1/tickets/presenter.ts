@@ -95,12 +95,23 @@ export interface HistoryRow {
   created_at: Date;
 }
 
+// A deleted account leaves its history entries behind (SPEC §7), as GitHub's "ghost" does: the
+// key to the user is cleared (ticket_history.actor_id ON DELETE SET NULL) and nothing of the
+// person is kept, so the entry names a "deleted user" with no id. Every entry is written with
+// its actor, so a null actor_id means exactly that.
+export const DELETED_USER = 'deleted user';
+
+const historyActor = z.strictObject({
+  id: id.nullable().meta({ description: 'null when their account was deleted.' }),
+  display_name: z.string().meta({ description: `"${DELETED_USER}" when their account was deleted.` }),
+});
+
 export const historyEntryView = named(
   'TicketHistoryEntry',
   z.strictObject({
     id,
     action: z.enum(['created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted']),
-    actor: summary.nullable().meta({ description: 'Who did it; null when their account is gone.' }),
+    actor: historyActor.meta({ description: 'Who did it.' }),
     changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).meta({ description: '{field: [old, new]}' }),
     message: z.string().nullable().meta({ description: 'The message of a request.' }),
     created_at: timestamp,
@@ -114,7 +125,7 @@ export function presentHistoryEntry(entry: HistoryRow): z.output<typeof historyE
     action: entry.action,
     actor: entry.actor_id
       ? { id: entry.actor_id, display_name: displayName(entry.actor_first_name!, entry.actor_last_name!) }
-      : null,
+      : { id: null, display_name: DELETED_USER },
     changes,
     message: entry.message,
     created_at: iso(entry.created_at),
