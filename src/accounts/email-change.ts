@@ -17,15 +17,6 @@ import type { AccountStatus } from './verification';
 /** Change links an account may ask for per hour: each one mails an address the asker names. */
 export const EMAIL_CHANGE_MAILS_PER_HOUR = 3;
 
-export async function emailChangeMailsInLastHour(db: Knex, userId: string): Promise<number> {
-  const row = await db('account_links')
-    .where({ user_id: userId, purpose: 'change_email' })
-    .where('created_at', '>', db.raw("now() - interval '1 hour'"))
-    .count<{ count: string | number }>('* as count')
-    .first();
-  return Number(row?.count ?? 0);
-}
-
 /**
  * Mails the confirmation link to `newEmail` (the newest link is the one that works) and tells
  * the current address; or, when `newEmail` belongs to another account, tells its owner only.

@@ -59,6 +59,19 @@ export async function revokeLinks(db: Knex, userId: string, purpose: LinkPurpose
   await db('account_links').where({ user_id: userId, purpose }).whereNull('used_at').update({ used_at: db.fn.now() });
 }
 
+/**
+ * The links of this purpose made for the user in the last hour, spent or not: the hourly limits
+ * of verification resends and email changes count these (durable, the same in every process).
+ */
+export async function linksMadeInLastHour(db: Knex, userId: string, purpose: LinkPurpose): Promise<number> {
+  const row = await db('account_links')
+    .where({ user_id: userId, purpose })
+    .where('created_at', '>', db.raw("now() - interval '1 hour'"))
+    .count<{ count: string | number }>('* as count')
+    .first();
+  return Number(row?.count ?? 0);
+}
+
 /** Background purge: links a day past their expiry. */
 export async function purgeExpiredLinks(db: Knex): Promise<number> {
   return db('account_links').where('expires_at', '<', db.raw("now() - interval '1 day'")).del();

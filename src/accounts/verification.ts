@@ -41,16 +41,6 @@ export async function markVerified(trx: Knex.Transaction, userId: string): Promi
   await revokeLinks(trx, userId, 'verify_email');
 }
 
-/** The verify_email links made for the account in the last hour: the resend limit counts these. */
-export async function verificationMailsInLastHour(db: Knex, userId: string): Promise<number> {
-  const row = await db('account_links')
-    .where({ user_id: userId, purpose: 'verify_email' })
-    .where('created_at', '>', db.raw("now() - interval '1 hour'"))
-    .count<{ count: string | number }>('* as count')
-    .first();
-  return Number(row?.count ?? 0);
-}
-
 /**
  * A new link (the older ones stop working) and its mail, in `trx`. `returnTo` (a local path,
  * checked again when used) rides along so that someone who signed up on the way to an app

@@ -15,11 +15,10 @@ import type { FieldErrors } from '../errors';
 import {
   EMAIL_CHANGE_MAILS_PER_HOUR,
   confirmEmailChange,
-  emailChangeMailsInLastHour,
   requestEmailChange,
   type EmailChangeOutcome,
 } from '../accounts/email-change';
-import { findUsableLink } from '../accounts/links';
+import { findUsableLink, linksMadeInLastHour } from '../accounts/links';
 import { isCurrentPassword } from '../accounts/passwords';
 import { findAccountStatus } from '../accounts/verification';
 import { markWrongPassword } from '../http/rate-limits';
@@ -78,7 +77,7 @@ export function emailChangePage(knex: Knex, config: Config, passwordLimiter: Req
       // Locked, so two requests at once count one after the other.
       const account = await findAccountStatus(trx, req.user!.id, { lock: true });
       if (!account) return false;
-      if ((await emailChangeMailsInLastHour(trx, account.id)) >= EMAIL_CHANGE_MAILS_PER_HOUR) return false;
+      if ((await linksMadeInLastHour(trx, account.id, 'change_email')) >= EMAIL_CHANGE_MAILS_PER_HOUR) return false;
       await requestEmailChange(trx, config.baseUrl, account, email.data);
       return true;
     });

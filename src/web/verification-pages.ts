@@ -5,13 +5,12 @@
 // the limit holds across processes and restarts).
 import { Router, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
-import { findUsableLink, spendLink } from '../accounts/links';
+import { findUsableLink, linksMadeInLastHour, spendLink } from '../accounts/links';
 import {
   VERIFICATION_MAILS_PER_HOUR,
   findAccountStatus,
   markVerified,
   sendVerificationMail,
-  verificationMailsInLastHour,
 } from '../accounts/verification';
 import { requireVerified } from '../policies/rules';
 import { csrfProtection } from './csrf';
@@ -91,7 +90,7 @@ export function verificationPages(knex: Knex, baseUrl: string): Router {
       // Locked, so two resends at once count one after the other.
       const account = await findAccountStatus(trx, req.user!.id, { lock: true });
       if (!account || account.email_verified_at) return { account, result: 'verified' as const };
-      if ((await verificationMailsInLastHour(trx, account.id)) >= VERIFICATION_MAILS_PER_HOUR)
+      if ((await linksMadeInLastHour(trx, account.id, 'verify_email')) >= VERIFICATION_MAILS_PER_HOUR)
         return { account, result: 'limited' as const };
       await sendVerificationMail(trx, baseUrl, account, returnTo);
       return { account, result: 'sent' as const };
