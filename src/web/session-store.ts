@@ -54,6 +54,9 @@ function visitOf(knex: Knex, sess: session.SessionData): Visit | null {
 
 const NO_VISIT: Record<keyof Visit, null> = { last_seen_at: null, ip: null, user_agent: null };
 
+const isForeignKeyViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503';
+
 export class KnexSessionStore extends session.Store {
   constructor(private readonly knex: Knex) {
     super();
@@ -81,7 +84,9 @@ export class KnexSessionStore extends session.Store {
       .merge(['sess', 'expires_at', 'user_id', 'last_seen_at', 'ip', 'user_agent'])
       .then(
         () => callback?.(),
-        (error) => callback?.(error),
+        // The account was deleted while this request ran (its sessions went with it): nothing to
+        // keep, and no error for the request; the next one finds no session and is signed out.
+        (error) => callback?.(isForeignKeyViolation(error) ? undefined : error),
       );
   }
 

@@ -6,7 +6,7 @@ import { useTestDatabase } from '../helpers/db';
 import { testApp, testConfig } from '../helpers/app';
 import { browser, csrfFrom } from '../helpers/browser';
 import { buildUser } from '../factories';
-import { SESSION_COOKIE } from '../../src/web/session';
+import { SESSION_COOKIE, createSessionStore } from '../../src/web/session';
 import { USER_AGENT_MAX } from '../../src/web/session-store';
 import { describeBrowser } from '../../src/web/sessions-page';
 
@@ -152,6 +152,21 @@ describe('last seen', () => {
       'select',
       'update',
     ]);
+  });
+});
+
+describe('a deleted account', () => {
+  it("is not written back by a request of its that was still running, and that request's save succeeds", async () => {
+    const user = await buildUser(db.knex);
+    await db.knex('users').where({ id: user.id }).del(); // /account/delete, from another browser
+    const store = createSessionStore(db.knex);
+    const sess = {
+      cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) },
+      passport: { user: user.id },
+    };
+    const error = await new Promise((resolve) => store.set('sid-of-a-running-request', sess, resolve));
+    expect(error).toBeUndefined();
+    expect(await db.knex('sessions').where({ sid: 'sid-of-a-running-request' })).toEqual([]);
   });
 });
 
