@@ -29,6 +29,13 @@ export interface NamedGroup {
   name: string;
 }
 
+/** Thrown inside the deletion's transaction (so it rolls back): the user joined a group meanwhile. */
+export class GroupsChangedDuringDeletion extends Error {
+  constructor() {
+    super('The groups of the account changed while it was being deleted.');
+  }
+}
+
 export type AccountDeletion = { deleted: true } | { deleted: false; lastAdminOf: NamedGroup[] };
 
 interface GroupStanding {
@@ -122,6 +129,12 @@ export async function deleteAccount(
       await removeMember(trx, actor, group, authorize(await findMember(trx, actor, group, userId)));
     }
   }
+
+  // A membership the user's own token made meanwhile (a join while this ran) would go with the
+  // user's row below, its tickets with no history: with the row locked (a join's insert waits on
+  // it from here), nothing may be left; if something is, undo all of it and say so.
+  await trx('users').where({ id: userId }).forUpdate().first('id');
+  if ((await groupIdsOf(trx, actor)).length > 0) throw new GroupsChangedDuringDeletion();
 
   // The rest is the account's alone and goes with its row, by the schema's ON DELETE CASCADE
   // (migrations/20261122000*): apps it registered (with every code, token and consent given to

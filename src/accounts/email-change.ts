@@ -12,16 +12,17 @@ import { enqueueMail } from '../mail/outbox';
 import { findUserByEmail } from '../users/users';
 import { createLink, revokeLinks, spendLink } from './links';
 import { emailChangedMail, emailChangeRequestedMail } from './notifications';
-import type { AccountStatus } from './verification';
+import { findAccountStatus, type AccountStatus } from './verification';
 
 /** Change links an account may ask for per hour: each one mails an address the asker names. */
 export const EMAIL_CHANGE_MAILS_PER_HOUR = 3;
 
 /**
- * Mails the confirmation link to `newEmail` (the newest link is the one that works) and tells
- * the current address; or, when `newEmail` belongs to another account, tells its owner only.
- * A link is made either way, so the hourly limit counts both, and the taken case leaves the
- * same trace; that link is never mailed, so nobody can follow it.
+ * Mails the confirmation link to `newEmail` (the newest link is the one that works), or, when
+ * `newEmail` belongs to another account, tells its owner instead. Either way the current address
+ * is told (it is true: a change was asked for) and a link is made, so the hourly limit counts
+ * both: the asker, who reads the current mailbox, learns nothing about the other address. The
+ * taken case's link is never mailed, so nobody can follow it.
  */
 export async function requestEmailChange(
   trx: Knex.Transaction,
@@ -32,25 +33,24 @@ export async function requestEmailChange(
   await revokeLinks(trx, account.id, 'change_email');
   const token = await createLink(trx, { userId: account.id, purpose: 'change_email', newEmail });
   const holder = await findUserByEmail(trx, newEmail);
-  if (holder) {
+  if (holder)
     await enqueueMail(trx, {
       to: holder.email,
       subject: 'Someone tried to use your address on SeatShare',
       template: 'address-in-use',
       data: { name: holder.first_name, loginLink: `${baseUrl}/login`, resetLink: `${baseUrl}/forgot-password` },
     });
-    return;
-  }
-  await enqueueMail(trx, {
-    to: newEmail,
-    subject: 'Confirm your new email address for SeatShare',
-    template: 'confirm-email-change',
-    data: {
-      name: account.first_name,
-      newEmail,
-      link: `${baseUrl}/confirm-email?token=${encodeURIComponent(token)}`,
-    },
-  });
+  else
+    await enqueueMail(trx, {
+      to: newEmail,
+      subject: 'Confirm your new email address for SeatShare',
+      template: 'confirm-email-change',
+      data: {
+        name: account.first_name,
+        newEmail,
+        link: `${baseUrl}/confirm-email?token=${encodeURIComponent(token)}`,
+      },
+    });
   if (account.email_verified_at) await enqueueMail(trx, emailChangeRequestedMail(baseUrl, account, newEmail));
 }
 
@@ -69,12 +69,9 @@ export async function confirmEmailChange(
   baseUrl: string,
   token: string,
 ): Promise<EmailChangeOutcome> {
-  const link = await spendLink(trx, token, 'change_email');
+  const link = await spendLink(trx, token, 'change_email'); // locks the user's row first
   if (!link?.new_email) return { outcome: 'refused' };
-  const before = await trx('users')
-    .where({ id: link.user_id })
-    .forUpdate()
-    .first<(AccountStatus & { email: string }) | undefined>('id', 'email', 'first_name', 'email_verified_at');
+  const before = await findAccountStatus(trx, link.user_id);
   if (!before) return { outcome: 'refused' };
   const holder = await findUserByEmail(trx, link.new_email);
   if (holder && holder.id !== before.id) return { outcome: 'taken' };

@@ -1,6 +1,7 @@
 // The single-use links SeatShare mails (SPEC §7): email verification (24 hours), password reset
 // (1 hour) and email change (24 hours). The token is 256-bit random (`ssl_…`), stored only as
-// its SHA-256 digest, and spent by one `UPDATE … RETURNING` — two clicks racing get one row.
+// its SHA-256 digest, and spent by one `UPDATE … RETURNING` — two clicks racing get one row —
+// after its user's row is locked (spendLink: the lock order of every account change).
 import type { Knex } from 'knex';
 import { generateToken, hashToken } from '../security/tokens';
 
@@ -43,8 +44,25 @@ export function findUsableLink(db: Knex, token: string, purpose: LinkPurpose): P
     .first<SpentLink | undefined>('user_id', 'new_email');
 }
 
-/** Spends a live link: its user (and new email), or undefined when unknown, used or expired. */
-export async function spendLink(db: Knex, token: string, purpose: LinkPurpose): Promise<SpentLink | undefined> {
+/**
+ * Spends a live link after locking its user's row (FOR UPDATE): its user (and new email), or
+ * undefined when unknown, used or expired — also when a concurrent request spent it while this
+ * one waited. Every change of an account takes the user's row first, then its links (a reset, an
+ * email change, a verification, a password change each revoke the others' links): one order,
+ * so two at once queue instead of deadlocking.
+ */
+export async function spendLink(
+  trx: Knex.Transaction,
+  token: string,
+  purpose: LinkPurpose,
+): Promise<SpentLink | undefined> {
+  const pending = await findUsableLink(trx, token, purpose);
+  if (!pending) return undefined;
+  await trx('users').where({ id: pending.user_id }).forUpdate().first('id');
+  return spendUnlocked(trx, token, purpose);
+}
+
+async function spendUnlocked(db: Knex, token: string, purpose: LinkPurpose): Promise<SpentLink | undefined> {
   const [row] = await db('account_links')
     .where({ token_hash: hashToken(token), purpose })
     .whereNull('used_at')

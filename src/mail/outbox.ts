@@ -27,9 +27,25 @@ export async function enqueueMail(db: Knex, mail: OutgoingMail): Promise<void> {
   // Programming errors, not user input: the callers validated the address when it was stored.
   if (!singleMailbox(mail.to)) throw new Error(`enqueueMail: "to" must be one address`);
   if (/[\r\n]/.test(mail.subject)) throw new Error('enqueueMail: the subject must be one line');
-  const { html, text } = await renderMail(mail.template, { subject: mail.subject, ...mail.data });
+  const { html, text } = await renderMail(mail.template, { subject: mail.subject, ...oneLineValues(mail.data) });
   await insertOutboxRow(db, { recipient: mail.to, subject: mail.subject, html_body: html, text_body: text });
   void committed(db).then(mailQueued, () => {}); // rolled back: nothing to send
+}
+
+/**
+ * Every value a mail quotes is one line: a name typed by a person or a developer (a group, an
+ * app, a first name) cannot add lines of its own to the text body — a forged "security alert"
+ * paragraph under SeatShare's sender — or reorder what is shown around it with bidi overrides.
+ * Line breaks, control and format characters become one space. (The HTML body escapes too.)
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
+}
+
+function oneLineValues(data: Record<string, unknown>): Record<string, unknown> {
+  const clean = (value: unknown): unknown =>
+    typeof value === 'string' ? oneLine(value) : Array.isArray(value) ? value.map(clean) : value;
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, clean(value)]));
 }
 
 /**

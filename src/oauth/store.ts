@@ -352,25 +352,29 @@ export async function findConsent(
 
 /**
  * Records a grant, widening an earlier one (scopes only ever add up until revoked). Returns the
- * scopes it adds — all of them for a first grant, none for an approval the consent already covered —
- * so that the owner is told of new access once (SPEC §7). Pass a transaction: the earlier grant
- * is read FOR UPDATE, and a grant made meanwhile by a concurrent approval counts as its own.
+ * scopes it adds — all of them for a first grant, none for an approval the grant already
+ * covered — so that the owner is told of new access once (SPEC §7). In the caller's transaction:
+ * the user's row is locked first (as every account change does), so two approvals at once are
+ * counted one after the other, and the earlier grant is read after that lock.
  */
-export async function saveConsent(trx: Knex, userId: string, clientId: string, scope: string[]): Promise<string[]> {
+export async function saveConsent(
+  trx: Knex.Transaction,
+  userId: string,
+  clientId: string,
+  scope: string[],
+): Promise<string[]> {
+  await trx('users').where({ id: userId }).forNoKeyUpdate().first('id');
   const before = await trx('oauth_consents')
     .where({ user_id: userId, client_id: clientId })
-    .forUpdate()
     .first<{ scope: string[] } | undefined>('scope');
-  const result = await trx.raw<{ rows: { created: boolean }[] }>(
+  await trx.raw(
     `insert into oauth_consents (user_id, client_id, scope) values (?, ?, ?::text[])
      on conflict (user_id, client_id) do update
        set scope = (select array_agg(distinct s order by s) from unnest(oauth_consents.scope || excluded.scope) as s),
-           updated_at = now()
-     returning (xmax = 0) as created`,
+           updated_at = now()`,
     [userId, clientId, scope],
   );
-  if (before) return scope.filter((name) => !before.scope.includes(name));
-  return result.rows[0]?.created ? [...scope] : [];
+  return scope.filter((name) => !before?.scope.includes(name));
 }
 
 /**

@@ -5,13 +5,16 @@
 // one transaction (accounts/deletion.ts) and signs this browser out.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Knex } from 'knex';
-import { deleteAccount, previewDeletion } from '../accounts/deletion';
+import { GroupsChangedDuringDeletion, deleteAccount, previewDeletion } from '../accounts/deletion';
 import { isCurrentPassword } from '../accounts/passwords';
 import { markWrongPassword } from '../http/rate-limits';
 import { csrfProtection } from './csrf';
 import { renderPage, requireLogin } from './render';
 import { regenerateSession } from './session';
 
+const GROUPS_CHANGED =
+  'Your groups changed while your account was being deleted (you joined one meanwhile), so nothing was deleted. ' +
+  'Please look again and retry.';
 const LAST_ADMIN = 'Your account cannot be deleted yet: you are the last admin of a group with other members.';
 
 export function accountDeletionPage(knex: Knex, baseUrl: string, passwordLimiter: RequestHandler): Router {
@@ -36,7 +39,13 @@ export function accountDeletionPage(knex: Knex, baseUrl: string, passwordLimiter
       const fieldErrors = { current_password: ['is not your current password'] };
       return form(req, res, { fieldErrors, error: 'Your account was not deleted.' }, 400);
     }
-    const outcome = await knex.transaction((trx) => deleteAccount(trx, user.id, { baseUrl }));
+    let outcome: Awaited<ReturnType<typeof deleteAccount>>;
+    try {
+      outcome = await knex.transaction((trx) => deleteAccount(trx, user.id, { baseUrl }));
+    } catch (error) {
+      if (!(error instanceof GroupsChangedDuringDeletion)) throw error;
+      return form(req, res, { error: GROUPS_CHANGED }, 409);
+    }
     if (!outcome.deleted) return form(req, res, { lastAdminOf: outcome.lastAdminOf, error: LAST_ADMIN }, 409);
     await regenerateSession(req);
     renderPage(req, res, 'account/deleted', { title: 'Your account is deleted', email: user.email });

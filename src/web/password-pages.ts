@@ -18,7 +18,7 @@ import type { FieldErrors } from '../errors';
 import { createLink, findUsableLink, revokeLinks, spendLink } from '../accounts/links';
 import { isCurrentPassword, setPasswordHash } from '../accounts/passwords';
 import { passwordChangedMail } from '../accounts/notifications';
-import { markVerified } from '../accounts/verification';
+import { findAccountStatus, markVerified } from '../accounts/verification';
 import { markWrongPassword, resetMailWithheld } from '../http/rate-limits';
 import { enqueueMail } from '../mail/outbox';
 import { hashPassword } from '../security/passwords';
@@ -74,6 +74,7 @@ export function passwordPages(
     const user = resetMailWithheld(res) ? undefined : await findUserByEmail(knex, email.data);
     if (user) {
       await knex.transaction(async (trx) => {
+        await findAccountStatus(trx, user.id, { lock: true }); // the user's row first, then links (links.ts)
         await revokeLinks(trx, user.id, 'reset_password'); // the newest link is the one that works
         const token = await createLink(trx, { userId: user.id, purpose: 'reset_password' });
         await enqueueMail(trx, {
@@ -136,7 +137,7 @@ export function passwordPages(
 
     const passwordHash = await hashPassword(password);
     const reset = await knex.transaction(async (trx) => {
-      const spent = await spendLink(trx, link.token, 'reset_password'); // one of two racing submissions
+      const spent = await spendLink(trx, link.token, 'reset_password'); // one of two racing submissions; locks the user
       if (!spent) return false;
       await setPasswordHash(trx, spent.user_id, passwordHash);
       await revokeLinks(trx, spent.user_id, 'reset_password');

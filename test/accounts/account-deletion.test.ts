@@ -368,4 +368,36 @@ onPostgres('a deletion racing a co-admin leaving (PostgreSQL)', () => {
     expect(res.text).toContain('Two Admins');
     expect(await userExists(user.id)).toBe(true);
   });
+
+  it('undoes everything when the user joins a group meanwhile (their own token), instead of losing its history', async () => {
+    const user = await buildUser(db.knex);
+    const left = await buildGroup(db.knex, { name: 'Left Behind', admin: await buildUser(db.knex) });
+    await buildMembership(db.knex, { group_id: left.id, user_id: user.id });
+    const joined = await buildGroup(db.knex, { name: 'Joined Meanwhile', admin: await buildUser(db.knex) });
+    const server = app();
+    const here = await signedIn(server, user);
+    const page = await here.agent.get('/account/delete').expect(200);
+
+    // A join in flight from the user's API token: its membership insert holds the user's row (KEY SHARE).
+    const holder = await db.knex.transaction();
+    await holder('memberships').insert({ group_id: joined.id, user_id: user.id, role: 'member' });
+    const deletion = started(
+      here.agent
+        .post('/account/delete')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), current_password: FACTORY_PASSWORD }),
+    );
+    try {
+      await waitUntilWaitingOnLock(db.knex, { blockedBy: await backendPid(holder), finished: () => deletion.done });
+    } finally {
+      await holder.commit();
+    }
+
+    const res = await deletion.result;
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('Your groups changed while your account was being deleted');
+    expect(await userExists(user.id)).toBe(true);
+    const memberships = await db.knex('memberships').where({ user_id: user.id }).orderBy('group_id');
+    expect(memberships.map((m: { group_id: string }) => m.group_id).sort()).toEqual([left.id, joined.id].sort());
+  });
 });

@@ -37,6 +37,16 @@ describe('the app-authorized mail', () => {
     expect(mail!.html).not.toContain('<Swapper>');
   });
 
+  it('quotes an app name on one line: a developer cannot add lines to the notification', async () => {
+    const name = 'Seat App\n\nSecurity alert: re-verify at https://evil.example\u202e';
+    const world = await authorizeWorld(db, { client_type: 'public', name });
+    expect(await decide(world, 'read')).toBe(302);
+    const [mail] = await mailbox.deliver();
+    expect(mail!.text).toContain('the app "Seat App Security alert: re-verify at https://evil.example" was authorized');
+    expect(mail!.text).not.toMatch(/^Security alert/m);
+    expect(mail!.text).not.toContain('\u202e');
+  });
+
   it('says nothing for an approval the grant already covers, and names only the added scope when it widens', async () => {
     const world = await authorizeWorld(db, { client_type: 'public' });
     await buildConsent(db.knex, { user_id: world.user.id, client_id: world.client.id, scope: ['read'] });

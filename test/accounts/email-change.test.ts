@@ -89,8 +89,12 @@ describe('asking to change the email address', () => {
   it('answers a taken address exactly like a free one, and tells its owner instead of mailing a link', async () => {
     const holder = await buildUser(db.knex, { email: 'bob@example.com', first_name: 'Bob' });
     const server = app();
-    const free = await askToChange(await signedIn(server, await buildUser(db.knex)), 'free@example.com');
-    const taken = await askToChange(await signedIn(server, await buildUser(db.knex)), 'BOB@example.com');
+    const [freeAsker, takenAsker] = [
+      await buildUser(db.knex, { first_name: 'Asker' }),
+      await buildUser(db.knex, { first_name: 'Asker' }),
+    ];
+    const free = await askToChange(await signedIn(server, freeAsker), 'free@example.com');
+    const taken = await askToChange(await signedIn(server, takenAsker), 'BOB@example.com');
     expect(taken.status).toBe(free.status);
     const mask = (html: string, address: string) =>
       html
@@ -99,7 +103,15 @@ describe('asking to change the email address', () => {
         .replace(/[\w.-]+@example\.com/g, 'ME');
     expect(mask(taken.text, 'BOB@example.com')).toBe(mask(free.text, 'free@example.com'));
 
-    const toHolder = mailTo(await mailbox.deliver(), 'bob@example.com');
+    const messages = await mailbox.deliver();
+    // The asker reads their own mailbox: the same mail whether or not the address was free.
+    const told = (asker: UserRow, address: string) =>
+      mailTo(messages, asker.email).map((mail) =>
+        mail.text.replaceAll(address, 'ADDRESS').replaceAll(asker.email, 'ME'),
+      );
+    expect(told(takenAsker, 'BOB@example.com')).toEqual(told(freeAsker, 'free@example.com'));
+    expect(told(takenAsker, 'BOB@example.com')).toHaveLength(1);
+    const toHolder = mailTo(messages, 'bob@example.com');
     expect(toHolder).toHaveLength(1);
     expect(toHolder[0]!.subject).toBe('Someone tried to use your address on SeatShare');
     expect(toHolder[0]!.text).not.toMatch(/token=/);
@@ -120,6 +132,24 @@ describe('asking to change the email address', () => {
     expect(same.text).toContain('is already your address');
     expect(await mailbox.deliver()).toEqual([]);
     expect(await db.knex('account_links').where({ user_id: user.id })).toEqual([]);
+  });
+
+  it('sends a signed-out visitor to the login page and changes nothing', async () => {
+    const res = await browser(app()).agent.post('/account/email').type('form').send({ new_email: 'x@example.org' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toMatch(/^\/login/);
+    expect(await db.knex('account_links')).toEqual([]);
+  });
+
+  it('answers an unverified account asking for a taken address like any other, mailing the holder only', async () => {
+    await buildUser(db.knex, { email: 'holder@example.com' });
+    const user = await buildUser(db.knex, { email: 'new@exmaple.com', email_verified_at: null });
+    const res = await askToChange(await signedIn(app(), user), 'holder@example.com');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('We sent a confirmation link to holder@example.com.');
+    expect((await mailbox.deliver()).map((mail) => [mail.to, mail.subject])).toEqual([
+      [['holder@example.com'], 'Someone tried to use your address on SeatShare'],
+    ]);
   });
 
   it('refuses a request without the CSRF token (403)', async () => {
@@ -198,6 +228,23 @@ describe('following the link', () => {
     for (const path of ['/confirm-email', '/confirm-email?token=ssl_x', '/confirm-email?token[a]=b'])
       await browser(server).agent.get(path).expect(400);
     expect((await emailOf(user.id)).email).toBe('ann@example.com');
+  });
+
+  it('refuses the token of another kind of link', async () => {
+    const user = await buildUser(db.knex);
+    const server = app();
+    for (const purpose of ['reset_password', 'verify_email'] as const) {
+      const token = await createLink(db.knex, { userId: user.id, purpose });
+      await browser(server).agent.get(`/confirm-email?token=${token}`).expect(400);
+      const b = browser(server);
+      const form = await b.agent.get('/login');
+      await b.agent
+        .post('/confirm-email')
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), token })
+        .expect(400);
+      expect(await findUsableLink(db.knex, token, purpose)).toBeDefined();
+    }
   });
 
   it('refuses a second use of the link', async () => {

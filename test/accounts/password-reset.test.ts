@@ -7,6 +7,8 @@ import { testApp, testConfig } from '../helpers/app';
 import { browser, csrfFrom } from '../helpers/browser';
 import { useMailbox } from '../helpers/smtp';
 import { buildPersonalToken, buildUser, FACTORY_PASSWORD } from '../factories';
+import { createLink, findUsableLink, revokeLinks, spendLink } from '../../src/accounts/links';
+import { backendPid, started, waitUntilWaitingOnLock } from '../helpers/locks';
 import { verifyPassword } from '../../src/security/passwords';
 
 const db = useTestDatabase();
@@ -182,6 +184,19 @@ describe('resetting with the link', () => {
     expect(after.email_verified_at).toBeInstanceOf(Date);
   });
 
+  it('ends a pending email change: a hijacker who asked for one loses it with the password', async () => {
+    const user = await buildUser(db.knex);
+    const change = await createLink(db.knex, {
+      userId: user.id,
+      purpose: 'change_email',
+      newEmail: 'thief@example.org',
+    });
+    const server = app();
+    await askForLink(server, user.email);
+    expect((await resetWith(server, await mailedLink())).status).toBe(200);
+    expect(await findUsableLink(db.knex, change, 'change_email')).toBeUndefined();
+  });
+
   it('does not spend the link on GET (mail scanners fetch links)', async () => {
     const user = await buildUser(db.knex);
     const server = app();
@@ -301,5 +316,37 @@ describe('rate limits of reset requests', () => {
     for (let i = 0; i < 3; i += 1) ghosts.push(await askForLink(server, 'ghost@example.com', '203.0.113.20'));
     expect(ghosts.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(ghosts[2]!.text).toBe(ghosts[0]!.text);
+  });
+});
+
+// Two connections at once: PGlite has one, so this runs in the PostgreSQL pass.
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+onPostgres('a reset racing an email change being confirmed (PostgreSQL)', () => {
+  it("queues behind the user's row instead of deadlocking, then finds its link ended", async () => {
+    const user = await buildUser(db.knex);
+    const change = await createLink(db.knex, { userId: user.id, purpose: 'change_email', newEmail: 'new@example.org' });
+    const server = app();
+    await askForLink(server, user.email);
+    const { b, csrf, token } = await openResetForm(server, await mailedLink());
+
+    // The confirmation holds the user's row (spendLink locks it first) and will end the reset links.
+    const holder = await db.knex.transaction();
+    expect(await spendLink(holder, change, 'change_email')).toBeDefined();
+    const reset = started(
+      b.agent
+        .post('/reset-password')
+        .type('form')
+        .send({ _csrf: csrf, token, ...newPasswords() }),
+    );
+    try {
+      await waitUntilWaitingOnLock(db.knex, { blockedBy: await backendPid(holder), finished: () => reset.done });
+      await revokeLinks(holder, user.id, 'reset_password'); // would wait on the reset's link row in the other order
+    } finally {
+      await holder.commit();
+    }
+    const res = await reset.result;
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('cannot be used');
+    expect(await verifyPassword(await hashOf(user.id), FACTORY_PASSWORD)).toBe(true);
   });
 });

@@ -203,23 +203,14 @@ export async function sendInvitation(
     subject: 'You are invited to a group on SeatShare',
     template: 'group-invitation',
     data: {
-      inviterName: oneLine(displayName(inviter.first_name, inviter.last_name)),
-      groupName: oneLine(group.name),
+      inviterName: displayName(inviter.first_name, inviter.last_name), // made one line by enqueueMail
+      groupName: group.name,
       link: joinUrl,
       expires: formatUtc(invitation.expires_at),
       email: invitation.email,
     },
   });
   return { invitation, code, joinUrl };
-}
-
-/**
- * Names typed by people, made safe to quote in a mail: line breaks, control and format
- * characters (bidi overrides included) become one space, so a group name cannot add lines of
- * its own to the text body or reorder what is shown around it. The HTML body escapes it too.
- */
-function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
 }
 
 const UTC_FORMAT = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
