@@ -12,6 +12,7 @@ import type { Config } from './config';
 import type { Database } from './db';
 import type { Logger } from './logger';
 import { apiConventions } from './http/api-conventions';
+import { crossOriginAccess } from './http/cors';
 import { apiRouteNotFound, errorHandler, markApiRequest, pageNotFound } from './http/error-handler';
 import { healthRoutes } from './http/health';
 import { requestId } from './http/request-id';
@@ -119,6 +120,7 @@ export function createApp(
 
   app.use(healthRoutes(knex, () => shutdown.isShuttingDown()));
   app.use(docsRoutes());
+  app.use(crossOriginAccess()); // CORS and CORP for the API and the token endpoints only (http/cors.ts)
 
   // The authorization server's machine endpoints speak OAuth JSON, even when they fail.
   const oauth = createOAuthServer(knex, config);

@@ -1,7 +1,8 @@
-// Background work (SPEC §1): deleting expired sessions, codes and tokens, and old sent mail, once
-// per deployment — not once per worker or instance. Every process keeps the timer (any may be
-// the one left standing), but a run does the work only while it holds a PostgreSQL advisory
-// lock; a run that finds it held skips, because another process is doing the same work then.
+// Background work (SPEC §1): deleting expired sessions, codes, tokens, account links and
+// idempotency keys, and old sent mail, once per deployment — not once per worker or instance.
+// Every process keeps the timer (any may be the one left standing), but a run does the work
+// only while it holds a PostgreSQL advisory lock; a run that finds it held skips, because
+// another process is doing the same work then.
 //
 // The lock is transaction-scoped, taken by a "lease" transaction that does nothing else, so it
 // goes away with its connection if the process dies. On PostgreSQL the work runs on the other
@@ -15,6 +16,7 @@ import { purgeExpired } from './oauth/store';
 import { purgeOldMail } from './mail/store';
 import { purgeExpiredLinks } from './accounts/links';
 import { pruneExpiredSessions } from './web/session-store';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency-store';
 
 /** Any constant no other code uses; pg_locks shows it as an advisory lock with this objid. */
 export const BACKGROUND_LOCK_KEY = 1_397_970_001;
@@ -52,6 +54,8 @@ export interface BackgroundResult {
   mail: number;
   /** Account links (verification, reset, email change) a day past their expiry. */
   links: number;
+  /** Idempotency keys past their 24 hours. */
+  idempotencyKeys: number;
 }
 
 /** One run of the background work, if no other process is running it. */
@@ -61,7 +65,8 @@ export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundRes
     const { tokens, codes } = await purgeExpired(knex);
     const mail = await purgeOldMail(knex);
     const links = await purgeExpiredLinks(knex);
-    return { sessions, tokens, codes, mail, links };
+    const idempotencyKeys = await purgeExpiredIdempotencyKeys(knex);
+    return { sessions, tokens, codes, mail, links, idempotencyKeys };
   });
 }
 

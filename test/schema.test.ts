@@ -43,6 +43,7 @@ describe('migrations', () => {
     'ticket_history',
     'mail_outbox',
     'account_links',
+    'idempotency_keys',
   ];
   const tablesPresent = async () =>
     (await db.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter(

@@ -36,6 +36,32 @@ const COMMON_ERRORS = {
   503: 'The database is unavailable: retry after `Retry-After` seconds.',
 } as const;
 
+/** Every authenticated POST takes a key (src/http/idempotency.ts); POST /api/authenticate does not. */
+const IDEMPOTENCY = {
+  parameter: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Makes a retry safe: the first request with a key (1 to 255 printable ASCII characters, e.g. a UUID) ' +
+      'is done once, and for 24 hours a retry with the same key, path and body gets its response again ' +
+      '(status, body, `Location`) with `Idempotent-Replayed: true`, changing nothing. Keys are yours alone. ' +
+      'Only successes are kept: after an error, a retry with the key runs afresh.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[ -~]+$' },
+  },
+  replayed: {
+    'Idempotent-Replayed': {
+      description: '`true` on a response replayed for a repeated `Idempotency-Key`.',
+      schema: { type: 'string', enum: ['true'] },
+    },
+  },
+  errors: {
+    400: 'An `Idempotency-Key` that is not 1 to 255 printable ASCII characters (`fields` names the header).',
+    409: 'A request with the same `Idempotency-Key` is still in progress: retry once it has finished.',
+    422: 'The `Idempotency-Key` was used in the last 24 hours for a different request (method, path or body).',
+  },
+} as const;
+
 const PAGE_HEADERS = {
   'X-Total-Count': { description: 'How many records the whole list has.', schema: { type: 'integer', minimum: 0 } },
   Link: { description: 'RFC 8288 links with rel="next" and rel="prev" where they exist.', schema: { type: 'string' } },
@@ -79,9 +105,10 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   });
 }
 
-function successResponse(response: ResponseDoc): JsonSchema {
+function successResponse(response: ResponseDoc, idempotent: boolean): JsonSchema {
   const headers = {
     ...(response.paginated ? PAGE_HEADERS : {}),
+    ...(idempotent ? IDEMPOTENCY.replayed : {}),
     ...(response.location
       ? {
           Location: {
@@ -144,9 +171,13 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
     if (code === 400 || !errors.has(code)) errors.set(code, description);
     else add(code, description);
   }
+  const idempotent = method === 'post' && !doc.public;
+  if (idempotent)
+    for (const [status, description] of Object.entries(IDEMPOTENCY.errors)) add(Number(status), description);
 
   const responses: Record<string, JsonSchema> = {};
-  for (const [status, response] of Object.entries(doc.responses)) responses[status] = successResponse(response);
+  for (const [status, response] of Object.entries(doc.responses))
+    responses[status] = successResponse(response, idempotent);
   for (const [status, description] of [...errors].sort(([a], [b]) => a - b))
     responses[String(status)] = errorResponse(status, description);
 
@@ -157,7 +188,11 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     security: doc.public ? [] : [{ oauth2: [scope] }, { bearer: [] }, { token: [] }],
-    parameters: [...parameters(doc.params, 'path'), ...parameters(doc.query, 'query')],
+    parameters: [
+      ...parameters(doc.params, 'path'),
+      ...parameters(doc.query, 'query'),
+      ...(idempotent ? [IDEMPOTENCY.parameter] : []),
+    ],
     ...(doc.body ? { requestBody: requestBody(doc.body) } : {}),
     responses,
   };

@@ -21,8 +21,7 @@ export function openApiRoutes(config: Config, apiRoutes: () => RegisteredRoute[]
       },
       (_req, res) => {
         document ??= buildOpenApiDocument(apiRoutes(), config);
-        // Public and credential-free, so any origin may read it (partners' tools, editors).
-        res.set('Access-Control-Allow-Origin', '*').json(document);
+        res.json(document); // readable from any origin, as all of /api (http/cors.ts)
       },
     ),
   });
