@@ -1,5 +1,6 @@
 // Background work (SPEC §1): deleting expired sessions, codes, tokens, account links and
-// idempotency keys, and old sent mail, once per deployment — not once per worker or instance.
+// idempotency keys, old sent mail and old delta-sync tombstones, once per deployment — not once
+// per worker or instance.
 // Every process keeps the timer (any may be the one left standing), but a run does the work
 // only while it holds a PostgreSQL advisory lock; a run that finds it held skips, because
 // another process is doing the same work then.
@@ -17,6 +18,7 @@ import { purgeOldMail } from './mail/store';
 import { purgeExpiredLinks } from './accounts/links';
 import { pruneExpiredSessions } from './web/session-store';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency-store';
+import { purgeOldTombstones } from './api/v1/deletions/public';
 
 /** Any constant no other code uses; pg_locks shows it as an advisory lock with this objid. */
 export const BACKGROUND_LOCK_KEY = 1_397_970_001;
@@ -56,17 +58,28 @@ export interface BackgroundResult {
   links: number;
   /** Idempotency keys past their 24 hours. */
   idempotencyKeys: number;
+  /** Delta-sync tombstones older than DELETIONS_RETENTION_DAYS. */
+  tombstones: number;
+}
+
+export interface BackgroundOptions {
+  /** config.deletionsRetentionDays (DELETIONS_RETENTION_DAYS). */
+  deletionsRetentionDays?: number;
 }
 
 /** One run of the background work, if no other process is running it. */
-export function runBackgroundWork(db: Database): Promise<Exclusive<BackgroundResult>> {
+export function runBackgroundWork(
+  db: Database,
+  { deletionsRetentionDays = 90 }: BackgroundOptions = {},
+): Promise<Exclusive<BackgroundResult>> {
   return runExclusively(db, async (knex) => {
     const sessions = await pruneExpiredSessions(knex);
     const { tokens, codes } = await purgeExpired(knex);
     const mail = await purgeOldMail(knex);
     const links = await purgeExpiredLinks(knex);
     const idempotencyKeys = await purgeExpiredIdempotencyKeys(knex);
-    return { sessions, tokens, codes, mail, links, idempotencyKeys };
+    const tombstones = await purgeOldTombstones(knex, deletionsRetentionDays);
+    return { sessions, tokens, codes, mail, links, idempotencyKeys, tombstones };
   });
 }
 
@@ -81,10 +94,11 @@ export function startBackgroundWork(
   db: Database,
   logger: Logger,
   intervalMs = BACKGROUND_INTERVAL_MS,
+  options: BackgroundOptions = {},
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const run = () => {
-    running = runBackgroundWork(db).then(
+    running = runBackgroundWork(db, options).then(
       (outcome) =>
         logger.debug(
           outcome.ran ? { deleted: outcome.result } : { skipped: 'another process holds the lock' },

@@ -73,6 +73,8 @@ const environmentSchema = z
     RATE_LIMIT_API_WINDOW_MINUTES: integer(1, 24 * 60).default(60),
     // A refresh-token family's absolute lifetime (SPEC §3): past it the user signs in again.
     REFRESH_FAMILY_MAX_DAYS: integer(1, 3650).default(90),
+    // Delta sync (SPEC §8): tombstones older than this are purged; a `since` before it is 410.
+    DELETIONS_RETENTION_DAYS: integer(1, 3650).default(90),
     // Mail (SPEC §7): without SMTP_URL each message is written as an .eml file under DATA_DIR/mail.
     SMTP_URL: optionalUrl(['smtp:', 'smtps:'], 'smtps://user:password@smtp.example.com:465'),
     MAIL_FROM: z
@@ -139,6 +141,8 @@ export interface Config {
   shutdownDrainMs: number;
   /** Absolute lifetime of a refresh-token family, in days. */
   refreshFamilyMaxDays: number;
+  /** Delta sync: how long tombstones are kept (and how far back `since` may reach). */
+  deletionsRetentionDays: number;
   mail: {
     /** smtp:// or smtps:// with credentials; undefined writes .eml files under DATA_DIR/mail. */
     smtpUrl: string | undefined;
@@ -227,6 +231,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     refreshFamilyMaxDays: env.REFRESH_FAMILY_MAX_DAYS,
+    deletionsRetentionDays: env.DELETIONS_RETENTION_DAYS,
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, pollMs: env.MAIL_POLL_MS },
     rateLimits: {
       windowMinutes: env.RATE_LIMIT_WINDOW_MINUTES,

@@ -50,6 +50,13 @@ export function conflict(detail: string): HttpError {
   return new HttpError(409, detail);
 }
 
+/** 412: an `If-Match` that names a version the record no longer has (http/conditional.ts). */
+export function preconditionFailed(
+  detail = 'The record changed since you read it: fetch it again, then repeat your change.',
+): HttpError {
+  return new HttpError(412, detail);
+}
+
 /** 429 with `Retry-After` (whole seconds, at least 1): when trying again can succeed. */
 export function tooManyRequests(detail: string, retryAfterSeconds: number): HttpError {
   return new HttpError(429, detail, {

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   shutdown.track(server);
   // Expired sessions, codes and tokens: every process has the timer, one at a time does the work.
-  const background = startBackgroundWork(db, logger);
+  const background = startBackgroundWork(db, logger, undefined, {
+    deletionsRetentionDays: config.deletionsRetentionDays,
+  });
   // Every process sends queued mail; the outbox's claims make each message go once (src/mail).
   const mail = startMailDelivery(db, config, logger);
 

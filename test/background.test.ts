@@ -30,7 +30,7 @@ describe('background work', () => {
     expect(held).toMatchObject({ ran: true, result: [expect.any(Number)] });
     expect(await runBackgroundWork(db.db)).toEqual({
       ran: true,
-      result: { sessions: 1, tokens: 0, codes: 1, mail: 0, links: 0, idempotencyKeys: 0 },
+      result: { sessions: 1, tokens: 0, codes: 1, mail: 0, links: 0, idempotencyKeys: 0, tombstones: 0 },
     });
     expect(await lockHolders(db.knex)).toEqual([]);
   });
@@ -61,7 +61,7 @@ describe('background work', () => {
         expect(await db.knex('sessions').count({ n: '*' })).toEqual([{ n: 1 }]); // untouched while skipped
         expect(await runBackgroundWork(db.db)).toEqual({
           ran: true,
-          result: { sessions: 1, tokens: 0, codes: 1, mail: 0, links: 0, idempotencyKeys: 0 },
+          result: { sessions: 1, tokens: 0, codes: 1, mail: 0, links: 0, idempotencyKeys: 0, tombstones: 0 },
         });
       } finally {
         await other.close();

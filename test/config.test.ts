@@ -146,6 +146,11 @@ describe('loadConfig', () => {
     expect(problemsOf({ RATE_LIMIT_RESET_PER_ACCOUNT: '0' })).toEqual([
       'RATE_LIMIT_RESET_PER_ACCOUNT must be at least 1 (got "0")',
     ]);
+    expect(loadConfig({}).deletionsRetentionDays).toBe(90);
+    expect(loadConfig({ DELETIONS_RETENTION_DAYS: '30' }).deletionsRetentionDays).toBe(30);
+    expect(problemsOf({ DELETIONS_RETENTION_DAYS: '0' })).toEqual([
+      'DELETIONS_RETENTION_DAYS must be at least 1 (got "0")',
+    ]);
   });
 
   it('writes mail to files by default, and reads SMTP_URL, MAIL_FROM and MAIL_POLL_MS', () => {

@@ -44,6 +44,7 @@ describe('migrations', () => {
     'mail_outbox',
     'account_links',
     'idempotency_keys',
+    'deletions',
   ];
   const tablesPresent = async () =>
     (await db.knex('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter(

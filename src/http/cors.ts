@@ -63,6 +63,7 @@ const EXPOSED_HEADERS = [
   'WWW-Authenticate', // says whether a 401 is a missing, expired or revoked token
   'X-Request-Id', // what to quote when reporting a failed call
   'Idempotent-Replayed', // a retried POST got the first reply again (http/idempotency.ts)
+  'X-Sync-Time', // the point to send back as `since`/`updated_since` (http/sync-point.ts)
 ];
 
 /**

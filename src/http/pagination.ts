@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { selectPrepared } from '../db/prepared';
+import { notModified, pageTag } from './conditional';
 
 export const MAX_LIMIT = 500;
 
@@ -71,6 +72,7 @@ export function pageSender(db: Knex, baseUrl: string) {
   return async <T>(req: Request, res: Response, query: Knex.QueryBuilder, page: Page, present: (row: T) => unknown) => {
     const { rows, total } = await fetchPage<T>(db, query, page);
     setPageHeaders(req, res, baseUrl, page, total);
+    if (notModified(req, res, pageTag(req, total, rows as object[]))) return; // ETag, and 304 when the client has this page
     res.json(rows.map((row) => present(row)));
   };
 }

@@ -24,6 +24,7 @@ const EXPOSED = [
   'WWW-Authenticate',
   'X-Request-Id',
   'Idempotent-Replayed',
+  'X-Sync-Time',
 ];
 
 const list = (header: string | undefined) => (header ?? '').split(',').map((name) => name.trim().toLowerCase());

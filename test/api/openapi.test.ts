@@ -98,6 +98,8 @@ describe('the document and the router', () => {
       'group_id',
       'event_id',
       'available',
+      'updated_since',
+      'If-None-Match',
     ]);
     expect(list.parameters.find((p: { name: string }) => p.name === 'show').schema).toEqual({
       type: 'string',
@@ -125,6 +127,7 @@ describe('the document and the router', () => {
       '403',
       '404',
       '406',
+      '412',
       '413',
       '415',
       '429',
@@ -136,6 +139,41 @@ describe('the document and the router', () => {
     // Reads need the read scope: 403 with WWW-Authenticate is possible on a GET too.
     expect(document.paths['/api/v1/users/me'].get.responses['403'].headers).toHaveProperty('WWW-Authenticate');
     expect(document.paths['/api/v1/events/{id}'].delete.responses['409']).toBeDefined();
+  });
+
+  it('documents conditional requests: ETag on records and lists, If-None-Match and 304 on their GETs, If-Match and 412 on their writes', () => {
+    const names = (operation: { parameters: Array<{ name: string }> }) => operation.parameters.map((p) => p.name);
+    for (const path of [
+      '/api/v1/users/me',
+      '/api/v1/users/{id}',
+      '/api/v1/user_aliases/{id}',
+      '/api/v1/groups/{id}',
+      '/api/v1/events/{id}',
+      '/api/v1/tickets/{id}',
+      '/api/v1/ticket/{id}',
+    ]) {
+      const item = document.paths[path];
+      expect(item.get.responses['200'].headers).toHaveProperty('ETag');
+      expect(item.get.responses['304'].headers).toHaveProperty('ETag');
+      expect(item.get.responses['304'].content).toBeUndefined();
+      expect(names(item.get)).toContain('If-None-Match');
+      for (const method of ['put', 'patch', 'delete'].filter((m) => item[m])) {
+        expect(names(item[method])).toContain('If-Match');
+        expect(item[method].responses['412'].content['application/json'].schema).toEqual({
+          $ref: '#/components/schemas/Error',
+        });
+      }
+      for (const method of ['put', 'patch'].filter((m) => item[m]))
+        expect(item[method].responses['200'].headers).toHaveProperty('ETag');
+    }
+    expect(document.paths['/api/v1/tickets'].get.responses['200'].headers).toHaveProperty('ETag');
+    expect(document.paths['/api/v1/tickets'].get.responses['304']).toBeDefined();
+    expect(document.paths['/api/v1/tickets'].post.responses['201'].headers).toHaveProperty('ETag');
+    // Records without versions take neither header.
+    const invitation = document.paths['/api/v1/groups/{id}/invitations/{invitation_id}'];
+    expect(names(invitation.get)).not.toContain('If-None-Match');
+    expect(names(invitation.delete)).not.toContain('If-Match');
+    expect(invitation.delete.responses['412']).toBeUndefined();
   });
 
   it('is public, and served to any origin', async () => {
@@ -172,8 +210,9 @@ describe('what the API answers conforms to the document', () => {
     path: string,
     token: string | null,
     body?: object,
+    headers: Record<string, string> = {},
   ) {
-    let test = request(t.app)[method](path);
+    let test = request(t.app)[method](path).set(headers);
     if (token) test = test.set('Authorization', `Token ${token}`);
     const res = body ? await test.send(body) : await test;
     const template = templateOf(path);
@@ -196,7 +235,8 @@ describe('what the API answers conforms to the document', () => {
     }
     for (const header of Object.keys(response.headers ?? {})) {
       if (['Link', 'Retry-After', 'Idempotent-Replayed'].includes(header)) continue; // only sometimes
-      if (header === 'Location' && Array.isArray(res.body)) continue; // a season of tickets
+      if (['Location', 'ETag'].includes(header) && Array.isArray(res.body) && !response.headers['X-Total-Count'])
+        continue; // a season of tickets
       if (header === 'WWW-Authenticate' && res.status === 403 && !res.body.error_detail.includes('scope')) continue; // a role's 403
       expect(res.headers).toHaveProperty(header.toLowerCase());
     }
@@ -307,11 +347,26 @@ describe('what the API answers conforms to the document', () => {
     await call('post', `${v1}/tickets`, tokens.admin, { event_ids: [event.id, RANDOM_UUID], seat: '11' });
     await call('get', `${v1}/tickets?group_id=${group.id}&available=true`, tokens.admin);
     await call('get', `${v1}/tickets?event_id=${events.otherEvent.id}`, tokens.admin);
-    await call('get', `${v1}/tickets/${ticket.id}`, tokens.member);
+    const read = await call('get', `${v1}/tickets/${ticket.id}`, tokens.member);
+    await call('get', `${v1}/tickets/${ticket.id}`, tokens.member, undefined, {
+      'If-None-Match': read.headers.etag as string,
+    });
+    const page = await call('get', `${v1}/tickets`, tokens.member);
+    await call('get', `${v1}/tickets`, tokens.member, undefined, { 'If-None-Match': page.headers.etag as string });
     await call('get', `${v1}/ticket/${ticket.id}`, tokens.member);
     await call('get', `${v1}/tickets/${RANDOM_UUID}`, tokens.member);
     await call('put', `${v1}/tickets/${ticket.id}`, tokens.admin, { assignee_id: member.id });
     await call('patch', `${v1}/tickets/${ticket.id}`, tokens.member, { note: 'Bringing a friend' });
+    await call(
+      'patch',
+      `${v1}/tickets/${ticket.id}`,
+      tokens.member,
+      { note: 'x' },
+      { 'If-Match': read.headers.etag as string },
+    );
+    await call('delete', `${v1}/tickets/${ticket.id}`, tokens.admin, undefined, {
+      'If-Match': read.headers.etag as string,
+    });
     await call('patch', `${v1}/tickets/${ticket.id}`, tokens.member, { seat: '12' });
     await call('put', `${v1}/ticket/${ticket.id}`, tokens.admin, { cost: 30 });
     await call('patch', `${v1}/ticket/${ticket.id}`, tokens.admin, { note: '' });
@@ -329,6 +384,11 @@ describe('what the API answers conforms to the document', () => {
     await call('delete', `${v1}/events/${event2.id}?force=true`, tokens.admin);
     await call('delete', `${v1}/events/${event.id}?force=true`, tokens.admin);
     await call('delete', `${v1}/groups/${group.id}/members/${member.id}`, tokens.member);
+    await call(
+      'get',
+      `${v1}/deletions?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+      tokens.member,
+    );
     await call('delete', `${v1}/groups/${group.id}`, tokens.admin);
     await call('get', `${v1}/groups/${group.id}`, tokens.admin);
 
@@ -341,7 +401,7 @@ describe('what the API answers conforms to the document', () => {
         .map((route) => route.replace(/:(\w+)/g, '{$1}'))
         .sort(),
     );
-    for (const status of [400, 401, 403, 404, 409])
+    for (const status of [304, 400, 401, 403, 404, 409, 412])
       expect([...validated].some((entry) => entry.endsWith(` ${status}`))).toBe(true);
   });
 });

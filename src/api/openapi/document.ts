@@ -5,6 +5,11 @@
 import { z } from 'zod';
 import type { Config } from '../../config';
 import type { Method, RegisteredRoute, ResponseDoc } from '../../http/routes';
+import { eventView } from '../v1/events/presenter';
+import { groupView } from '../v1/groups/presenter';
+import { ticketView } from '../v1/tickets/presenter';
+import { aliasView } from '../v1/user_aliases/presenter';
+import { userView } from '../v1/users/presenter';
 import { namedViews } from '../v1/views';
 import { componentRef, jsonSchemaOf, type JsonSchema } from './json-schema';
 
@@ -62,6 +67,55 @@ const IDEMPOTENCY = {
   },
 } as const;
 
+/**
+ * Conditional requests (src/http/conditional.ts). A reply showing one of these views carries its
+ * ETag (each presenter has a tag function for it: ticketTag, groupTag, …), and so does every
+ * page of a list; the paths whose GET shows one take If-None-Match on GET and If-Match on
+ * PUT, PATCH and DELETE. test/api/openapi.test.ts checks the headers are really sent.
+ */
+const VERSIONED_VIEWS: z.ZodType[] = [userView, aliasView, groupView, eventView, ticketView];
+
+const CONDITIONAL = {
+  etag: {
+    ETag: {
+      description:
+        "A strong entity tag of this representation, derived from the records' versions (and, for a list, the " +
+        'page and the query). Send it back in `If-None-Match` (GET) or `If-Match` (PUT, PATCH, DELETE).',
+      schema: { type: 'string' },
+    },
+  },
+  ifNoneMatch: {
+    name: 'If-None-Match',
+    in: 'header',
+    required: false,
+    description:
+      'The ETag(s) you hold (or `*`): when one matches the current representation (weak comparison), the answer ' +
+      'is 304 with no body.',
+    schema: { type: 'string' },
+  },
+  ifMatch: {
+    name: 'If-Match',
+    in: 'header',
+    required: false,
+    description:
+      'The ETag of the record as you read it (or `*`): the change is made only if the record is still that ' +
+      'representation (strong comparison), else 412 and nothing changes. Without it the change is made ' +
+      'whatever happened since.',
+    schema: { type: 'string' },
+  },
+  notModified: 'Not modified: `If-None-Match` names the current ETag. No body; the same `ETag`.',
+  preconditionFailed:
+    'The record changed since you read it (`If-Match` does not name its current ETag): nothing was changed; ' +
+    'fetch it again. A record you cannot see is still 404, and one you may not change 403.',
+} as const;
+
+/** One record of a versioned view (or, as POST /tickets, a union holding one). */
+function showsVersionedRecord(body: z.ZodType | undefined): boolean {
+  if (!body) return false;
+  if (VERSIONED_VIEWS.includes(body)) return true;
+  return body instanceof z.ZodUnion && (body.options as z.ZodType[]).some((option) => VERSIONED_VIEWS.includes(option));
+}
+
 const PAGE_HEADERS = {
   'X-Total-Count': { description: 'How many records the whole list has.', schema: { type: 'integer', minimum: 0 } },
   Link: { description: 'RFC 8288 links with rel="next" and rel="prev" where they exist.', schema: { type: 'string' } },
@@ -106,7 +160,9 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
 }
 
 function successResponse(response: ResponseDoc, idempotent: boolean): JsonSchema {
+  const tagged = response.paginated || showsVersionedRecord(response.body);
   const headers = {
+    ...(tagged ? CONDITIONAL.etag : {}),
     ...(response.paginated ? PAGE_HEADERS : {}),
     ...(idempotent ? IDEMPOTENCY.replayed : {}),
     ...(response.location
@@ -151,7 +207,7 @@ function requestBody(body: z.ZodType): JsonSchema {
   };
 }
 
-function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
+function operation({ path, method, doc }: RegisteredRoute, versionedPaths: Set<string>): JsonSchema {
   const errors = new Map<number, string>();
   const add = (status: number, description: string) =>
     errors.set(status, errors.has(status) ? `${errors.get(status)} Or: ${description}` : description);
@@ -174,10 +230,15 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
   const idempotent = method === 'post' && !doc.public;
   if (idempotent)
     for (const [status, description] of Object.entries(IDEMPOTENCY.errors)) add(Number(status), description);
+  const cachable =
+    method === 'get' && (versionedPaths.has(path) || Object.values(doc.responses).some((r) => r.paginated));
+  const guarded = ['put', 'patch', 'delete'].includes(method) && versionedPaths.has(path);
+  if (guarded) add(412, CONDITIONAL.preconditionFailed);
 
   const responses: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(doc.responses))
     responses[status] = successResponse(response, idempotent);
+  if (cachable) responses['304'] = { description: CONDITIONAL.notModified, headers: CONDITIONAL.etag };
   for (const [status, description] of [...errors].sort(([a], [b]) => a - b))
     responses[String(status)] = errorResponse(status, description);
 
@@ -192,6 +253,8 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
       ...parameters(doc.params, 'path'),
       ...parameters(doc.query, 'query'),
       ...(idempotent ? [IDEMPOTENCY.parameter] : []),
+      ...(cachable ? [CONDITIONAL.ifNoneMatch] : []),
+      ...(guarded ? [CONDITIONAL.ifMatch] : []),
     ],
     ...(doc.body ? { requestBody: requestBody(doc.body) } : {}),
     responses,
@@ -201,8 +264,14 @@ function operation({ path, method, doc }: RegisteredRoute): JsonSchema {
 export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Config, 'baseUrl'>): JsonSchema {
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  // A path whose GET shows one versioned record: its writes take If-Match.
+  const versionedPaths = new Set(
+    routes
+      .filter((route) => route.method === 'get' && showsVersionedRecord(route.doc.responses[200]?.body))
+      .map((route) => route.path),
+  );
   for (const route of routes) {
-    (paths[openApiPath(route.path)] ??= {})[route.method] = operation(route);
+    (paths[openApiPath(route.path)] ??= {})[route.method] = operation(route, versionedPaths);
   }
   const schemas: Record<string, JsonSchema> = { Error: jsonSchemaOf(errorView, 'output') };
   for (const [view, name] of namedViews) schemas[name] = jsonSchemaOf(view, 'output', { root: true });
@@ -213,6 +282,9 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Con
     info: {
       title: 'SeatShare API',
       version: '1',
+      // Who answers for the API, and on what terms (a linter's rule, and a partner's first question).
+      contact: { name: 'The operators of this SeatShare service', url: `${baseUrl}/docs` },
+      license: { name: 'Proprietary: for clients of this SeatShare service', identifier: 'LicenseRef-SeatShare' },
       description: [
         'Who holds which seat for which game: users, user aliases, groups, events and tickets.',
         '',
@@ -223,17 +295,21 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], config: Pick<Con
         'Every error is `{"error", "error_detail", "code"}` (plus `fields` on 400). A record you may not see is ' +
           '404, one you may see but not change 403. Lists take `limit` (≤ 500) and `offset` and send `X-Total-Count` ' +
           'and `Link`. Datetimes are ISO 8601 in UTC; money is a decimal string.',
+        '',
+        'Records and lists carry a strong `ETag`: send it in `If-None-Match` to get 304 when nothing changed, and in ' +
+          '`If-Match` on PUT, PATCH and DELETE to be refused with 412 if someone changed the record since you read it.',
       ].join('\n'),
     },
     servers: [{ url: baseUrl }],
     tags: [
-      { name: 'users' },
-      { name: 'user_aliases' },
-      { name: 'groups' },
-      { name: 'events' },
-      { name: 'tickets' },
-      { name: 'authentication' },
-      { name: 'documentation' },
+      { name: 'users', description: 'You, and the people who share a group with you.' },
+      { name: 'user_aliases', description: 'Names for people without an account, to hand a seat to.' },
+      { name: 'groups', description: 'The people who share season tickets: members, admins, invitations.' },
+      { name: 'events', description: 'The games and shows of a group, each with its seats.' },
+      { name: 'tickets', description: 'Seats for an event: who owns each, who holds it, its history.' },
+      { name: 'deletions', description: 'What left your view since a time: for clients that sync.' },
+      { name: 'authentication', description: 'Personal API tokens by password, for scripts.' },
+      { name: 'documentation', description: 'This document.' },
     ].filter((tag) => routes.some((route) => tagOf(route.path) === tag.name)),
     paths,
     components: {

@@ -14,6 +14,9 @@ export function openApiRoutes(config: Config, apiRoutes: () => RegisteredRoute[]
     get: endpoint(
       {
         summary: 'This OpenAPI 3.1 document',
+        description:
+          'The document you are reading, built from the same schemas that validate requests, so it cannot ' +
+          'drift from what the API accepts. Public: no token needed, readable from any origin.',
         public: true,
         responses: {
           200: { description: 'The OpenAPI document of the API.', body: z.record(z.string(), z.unknown()) },

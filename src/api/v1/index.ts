@@ -6,6 +6,7 @@ import type { Config } from '../../config';
 import { idempotentPosts } from '../../http/idempotency';
 import { mount } from '../../http/routes';
 import { aliasRoutes } from './user_aliases/routes';
+import { deletionRoutes } from './deletions/routes';
 import { eventRoutes } from './events/routes';
 import { groupRoutes } from './groups/routes';
 import { membershipRoutes } from './groups/membership-routes';
@@ -17,5 +18,6 @@ export function apiV1Routes(knex: Knex, config: Config, guards: RequestHandler[]
   const guarded = [...guards, idempotentPosts(knex)];
   for (const routes of [userRoutes, aliasRoutes, groupRoutes, membershipRoutes, eventRoutes, ticketRoutes])
     mount(v1, '', routes(knex, config, guarded));
+  mount(v1, '', deletionRoutes(knex, config, guarded));
   return v1;
 }

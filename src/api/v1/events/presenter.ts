@@ -1,6 +1,7 @@
 // Events as the API shows them (SPEC §5), with the caller's view of their seats.
 import type { Role } from '../../../policies/rules';
 import { z } from 'zod';
+import { viewTag, type Version } from '../../../http/conditional';
 import { iso } from '../fields';
 import { id, named, timestamp } from '../views';
 
@@ -36,6 +37,7 @@ export interface EventRecord {
   time_tba: boolean;
   created_at: Date;
   updated_at: Date;
+  version: Version;
 }
 
 /** An event as the scoped queries read it (eventColumns): the record, the caller's role and the counts. */
@@ -45,9 +47,18 @@ export interface EventRow extends Omit<EventRecord, 'updated_at'> {
   ticket_counts: TicketCounts | string;
 }
 
-export function presentEvent(event: EventRow): z.output<typeof eventView> {
+/** The ETag of presentEvent's view, per caller: the event's version and its ticket counts (`mine` is the caller's). */
+export function eventTag(event: EventRow): string {
+  return viewTag(['event', event.id, event.version, ticketCounts(event)]);
+}
+
+function ticketCounts(event: EventRow): TicketCounts {
   const counts =
     typeof event.ticket_counts === 'string' ? (JSON.parse(event.ticket_counts) as TicketCounts) : event.ticket_counts;
+  return { total: Number(counts.total), available: Number(counts.available), mine: Number(counts.mine) };
+}
+
+export function presentEvent(event: EventRow): z.output<typeof eventView> {
   return {
     id: event.id,
     group_id: event.group_id,
@@ -56,7 +67,7 @@ export function presentEvent(event: EventRow): z.output<typeof eventView> {
     start_time: iso(event.start_time),
     date_tba: event.date_tba,
     time_tba: event.time_tba,
-    ticket_counts: { total: Number(counts.total), available: Number(counts.available), mine: Number(counts.mine) },
+    ticket_counts: ticketCounts(event),
     created_at: iso(event.created_at),
   };
 }

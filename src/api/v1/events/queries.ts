@@ -4,6 +4,7 @@ import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
 import type { GroupRow } from '../groups/presenter';
 import { visibleEvents, visibleTickets } from '../../../policies/scopes';
+import { recordEventTombstone } from '../deletions/public';
 import { recordDeletions } from '../tickets/public';
 import type { EventRow } from './presenter';
 
@@ -17,6 +18,7 @@ function eventColumns(db: Knex, actor: Actor) {
     'e.date_tba',
     'e.time_tba',
     'e.created_at',
+    'e.version',
     'm.role',
     // A correlated subquery in the select list, so PostgreSQL evaluates it only for the rows
     // of the page (after the sort and limit), each through tickets' (event_id, …) indexes.
@@ -33,14 +35,24 @@ export interface EventFilters {
   show?: 'past' | 'future';
   groupId?: string; // already authorized
   ordering: 'start_time' | '-start_time';
+  /** Delta sync: changed at or after this time, or newly in your view because you joined its group then. */
+  updatedSince?: string;
 }
 
 /** Events of your groups, by start time (index events (group_id, start_time, id)). */
-export function listEvents(db: Knex, actor: Actor, { show, groupId, ordering }: EventFilters): Knex.QueryBuilder {
+export function listEvents(
+  db: Knex,
+  actor: Actor,
+  { show, groupId, ordering, updatedSince }: EventFilters,
+): Knex.QueryBuilder {
   const query = visibleEvents(db, actor).select(eventColumns(db, actor));
   if (show === 'future') query.where('e.start_time', '>=', db.fn.now());
   if (show === 'past') query.where('e.start_time', '<', db.fn.now());
   if (groupId) query.where('e.group_id', groupId);
+  if (updatedSince !== undefined)
+    query.where((changed) => {
+      changed.where('e.updated_at', '>=', updatedSince).orWhere('m.created_at', '>=', updatedSince);
+    });
   const direction = ordering === '-start_time' ? 'desc' : 'asc';
   return query.orderBy([
     { column: 'e.start_time', order: direction },
@@ -100,5 +112,6 @@ export async function countEventTickets(
  */
 export async function deleteEvent(trx: Knex.Transaction, actor: Actor, event: Authorized<EventRow>): Promise<void> {
   await recordDeletions(trx, actor, { event_id: event.id });
+  await recordEventTombstone(trx, event);
   await trx('events').where({ id: event.id }).delete();
 }

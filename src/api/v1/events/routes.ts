@@ -5,13 +5,15 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
 import { conflict } from '../../../errors';
+import { notModified, requireMatch, withTag } from '../../../http/conditional';
 import { pageSender } from '../../../http/pagination';
+import { sendSyncTime } from '../../../http/sync-point';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize, referenced } from '../../../policies/authorize';
 import { mayManageEvents } from '../../../policies/rules';
 import { findGroup } from '../groups/public';
-import { eventView, presentEvent } from './presenter';
+import { eventTag, eventView, presentEvent } from './presenter';
 import { countEventTickets, createEvent, deleteEvent, findEvent, listEvents, updateEvent } from './queries';
 import { createEventBody, deleteEventQuery, eventPath, listEventsQuery, updateEventBody } from './schema';
 
@@ -34,9 +36,10 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       },
       async (req, res, { query }) => {
         const actor = actorOf(req);
-        const { limit, offset, show, group_id, ordering } = query;
+        const { limit, offset, show, group_id, ordering, updated_since } = query;
         const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
-        const found = listEvents(knex, actor, { show, groupId: group?.id, ordering });
+        if (updated_since !== undefined) await sendSyncTime(knex, res);
+        const found = listEvents(knex, actor, { show, groupId: group?.id, ordering, updatedSince: updated_since });
         await sendPage(req, res, found, { limit, offset }, presentEvent);
       },
     ),
@@ -56,7 +59,10 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
           mayManageEvents,
         );
         const event = authorize(await findEvent(knex, actor, await createEvent(knex, group, fields)));
-        res.status(201).location(`${config.baseUrl}/api/v1/events/${event.id}`).json(presentEvent(event));
+        withTag(res, eventTag(event))
+          .status(201)
+          .location(`${config.baseUrl}/api/v1/events/${event.id}`)
+          .json(presentEvent(event));
       },
     ),
   });
@@ -74,10 +80,12 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       const actor = actorOf(req);
       const updated = await knex.transaction(async (trx) => {
         const event = authorize(await findEvent(trx, actor, params.id, { lock: true }), mayManageEvents);
+        requireMatch(req, eventTag(event));
         await updateEvent(trx, event, body);
         return findEvent(trx, actor, event.id);
       });
-      res.json(presentEvent(authorize(updated)));
+      const event = authorize(updated);
+      withTag(res, eventTag(event)).json(presentEvent(event));
     },
   );
 
@@ -85,11 +93,14 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     get: endpoint(
       {
         summary: 'Get an event',
+        description: 'An event of one of your groups, with its ticket counts (yours among them).',
         params: eventPath,
         responses: { 200: { description: 'The event.', body: eventView } },
       },
       async (req, res, { params }) => {
-        res.json(presentEvent(authorize(await findEvent(knex, actorOf(req), params.id))));
+        const event = authorize(await findEvent(knex, actorOf(req), params.id));
+        if (notModified(req, res, eventTag(event))) return;
+        res.json(presentEvent(event));
       },
     ),
     put: update,
@@ -109,6 +120,7 @@ export function eventRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const actor = actorOf(req);
         await knex.transaction(async (trx) => {
           const event = authorize(await findEvent(trx, actor, params.id, { lock: true }), mayManageEvents);
+          requireMatch(req, eventTag(event));
           // Not the row's ticket_counts: that was read before the lock was granted.
           const tickets = await countEventTickets(trx, actor, event);
           if (tickets > 0 && !query.force)

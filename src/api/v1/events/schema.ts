@@ -1,6 +1,7 @@
 // The input contract of /api/v1/events.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
+import { updatedSinceField } from '../deletions/schema';
 import { dateTime, freeText, queryBoolean, recordId, reference, text } from '../fields';
 
 export const eventPath = z.strictObject({ id: recordId.meta({ description: 'An event of your groups.' }) });
@@ -12,6 +13,7 @@ export const listEventsQuery = z.strictObject({
   show: showValues.optional().meta({ description: 'Future: start ≥ now; past: start < now.' }),
   group_id: z.string().optional().meta({ description: 'One of your groups, else 404.' }),
   ordering: z.enum(['start_time', '-start_time'], { error: 'must be start_time or -start_time' }).default('start_time'),
+  ...updatedSinceField,
 });
 
 export const createEventBody = z.strictObject({

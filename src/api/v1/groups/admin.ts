@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { generateJoinCode } from '../../../groups/join-code';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
+import { recordGroupLost } from '../deletions/public';
 import type { GroupRow } from './presenter';
 
 /** A new group with the actor as its admin; returns its id. */
@@ -19,9 +20,13 @@ export async function createGroup(
   return id;
 }
 
-/** Deactivated groups and everything in them disappear from the API (the scopes skip them). */
-export async function deactivateGroup(db: Knex, group: Authorized<GroupRow>): Promise<void> {
-  await db('groups').where({ id: group.id }).update({ deactivated_at: db.fn.now(), updated_at: db.fn.now() });
+/**
+ * Deactivated groups and everything in them disappear from the API (the scopes skip them); every
+ * member gets a tombstone for the group (delta sync), in the same transaction.
+ */
+export async function deactivateGroup(trx: Knex.Transaction, group: Authorized<GroupRow>): Promise<void> {
+  await trx('groups').where({ id: group.id }).update({ deactivated_at: trx.fn.now(), updated_at: trx.fn.now() });
+  await recordGroupLost(trx, group.id, 'every member');
 }
 
 /** A new reusable join code; the old one stops working. */

@@ -11,6 +11,7 @@ import { isUuid } from '../../../policies/ids';
 import { requireVerified, type Role } from '../../../policies/rules';
 import { groupOpenedByJoinCode, invitationOpenedByCode, visibleGroups } from '../../../policies/scopes';
 import { hashToken } from '../../../security/tokens';
+import { recordGroupLost } from '../deletions/public';
 import { recordDeletions } from '../tickets/public';
 import type { GroupRow } from './presenter';
 
@@ -95,6 +96,8 @@ export async function removeMember(
     .where({ group_id: group.id, assignee_id: member.user_id })
     .whereNot({ owner_id: member.user_id })
     .update({ assignee_id: null, alias_id: null, updated_at: trx.fn.now() });
+  // Delta sync: the member lost the group, and with it its events and tickets (derived when read).
+  await recordGroupLost(trx, group.id, { userId: member.user_id });
   // Their own tickets go with the membership (tickets (group_id, owner_id) → memberships cascade).
   await trx('memberships').where({ group_id: group.id, user_id: member.user_id }).delete();
 }

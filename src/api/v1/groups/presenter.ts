@@ -3,6 +3,7 @@
 // caller's role, through the policy predicates).
 import type { Role } from '../../../policies/rules';
 import { z } from 'zod';
+import { viewTag, type Version } from '../../../http/conditional';
 import { iso } from '../fields';
 import { id, named, timestamp } from '../views';
 
@@ -31,6 +32,15 @@ export interface GroupRow {
   member_count: number;
   created_at: Date;
   updated_at: Date;
+  version: Version;
+}
+
+/**
+ * The ETag of presentGroup's view, per caller: the group's version, the caller's role (which
+ * also decides whether the join code is shown) and the member count.
+ */
+export function groupTag(group: GroupRow): string {
+  return viewTag(['group', group.id, group.version, group.role, Number(group.member_count)]);
 }
 
 export function presentGroup(

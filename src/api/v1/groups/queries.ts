@@ -15,15 +15,38 @@ function groupColumns(db: Knex) {
     'g.invitation_code',
     'g.created_at',
     'g.updated_at',
+    'g.version',
     'm.role',
     // One index probe per group on memberships (group_id, user_id); a page holds few groups.
     db.raw('(select count(*) from memberships as mc where mc.group_id = g.id) as member_count'),
   ];
 }
 
-/** Your groups, by name. */
-export function listGroups(db: Knex, actor: Actor): Knex.QueryBuilder {
-  return visibleGroups(db, actor).select(groupColumns(db)).orderByRaw('lower(g.name) collate "C", g.id');
+/**
+ * Your groups, by name. `updatedSince` (delta sync): the group changed at or after that time, or
+ * what you see of it did: you joined it or your role changed, or its member_count (someone
+ * joined, or left: their tombstone, deletions (group_id, deleted_at)).
+ */
+export function listGroups(
+  db: Knex,
+  actor: Actor,
+  { updatedSince }: { updatedSince?: string } = {},
+): Knex.QueryBuilder {
+  const query = visibleGroups(db, actor).select(groupColumns(db));
+  if (updatedSince !== undefined)
+    query.where((changed) => {
+      changed
+        .where('g.updated_at', '>=', updatedSince)
+        .orWhere('m.updated_at', '>=', updatedSince)
+        .orWhereRaw('exists (select 1 from memberships as mj where mj.group_id = g.id and mj.created_at >= ?)', [
+          updatedSince,
+        ])
+        .orWhereRaw(
+          'exists (select 1 from deletions as dl where dl.group_id = g.id and dl.deleted_at >= ? and dl.user_id is not null)',
+          [updatedSince],
+        );
+    });
+  return query.orderByRaw('lower(g.name) collate "C", g.id');
 }
 
 /**
@@ -54,6 +77,11 @@ export async function updateGroup(
   const [updated] = await db('groups')
     .where({ id: group.id })
     .update({ ...changes, updated_at: db.fn.now() })
-    .returning<Pick<GroupRow, 'name' | 'description' | 'updated_at'>[]>(['name', 'description', 'updated_at']);
+    .returning<Pick<GroupRow, 'name' | 'description' | 'updated_at' | 'version'>[]>([
+      'name',
+      'description',
+      'updated_at',
+      'version',
+    ]);
   return { ...group, ...updated };
 }

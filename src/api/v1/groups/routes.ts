@@ -4,14 +4,16 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
+import { notModified, requireMatch, withTag } from '../../../http/conditional';
 import { pageSender } from '../../../http/pagination';
+import { sendSyncTime } from '../../../http/sync-point';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { isAdmin, mayAdministerGroup, mayUpdateGroup } from '../../../policies/rules';
 import { createGroup, deactivateGroup, replaceJoinCode } from './admin';
 import { joinWithCode } from './members';
-import { groupView, presentGroup, type GroupRow } from './presenter';
+import { groupTag, groupView, presentGroup, type GroupRow } from './presenter';
 import { findGroup, listGroups, updateGroup } from './queries';
 import { createGroupBody, groupPath, joinGroupBody, listGroupsQuery, updateGroupBody } from './schema';
 
@@ -32,8 +34,16 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         query: listGroupsQuery,
         responses: { 200: { description: 'A page of groups.', body: z.array(groupView), paginated: true } },
       },
-      async (req, res, { query: page }) => {
-        await sendPage(req, res, listGroups(knex, actorOf(req)), page, presentYourGroup);
+      async (req, res, { query }) => {
+        const { updated_since, ...page } = query;
+        if (updated_since !== undefined) await sendSyncTime(knex, res);
+        await sendPage(
+          req,
+          res,
+          listGroups(knex, actorOf(req), { updatedSince: updated_since }),
+          page,
+          presentYourGroup,
+        );
       },
     ),
     post: endpoint(
@@ -47,7 +57,10 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const actor = actorOf(req);
         const id = await knex.transaction((trx) => createGroup(trx, actor, body));
         const group = authorize(await findGroup(knex, actor, id));
-        res.status(201).location(`${config.baseUrl}/api/v1/groups/${group.id}`).json(presentYourGroup(group));
+        withTag(res, groupTag(group))
+          .status(201)
+          .location(`${config.baseUrl}/api/v1/groups/${group.id}`)
+          .json(presentYourGroup(group));
       },
     ),
   });
@@ -67,7 +80,8 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       async (req, res, { body }) => {
         const actor = actorOf(req);
         const id = await knex.transaction((trx) => joinWithCode(trx, actor, body.code));
-        res.json(presentYourGroup(authorize(await findGroup(knex, actor, id))));
+        const group = authorize(await findGroup(knex, actor, id));
+        withTag(res, groupTag(group)).json(presentYourGroup(group));
       },
     ),
   });
@@ -84,17 +98,25 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     async (req, res, { params, body }) => {
       const updated = await knex.transaction(async (trx) => {
         const group = authorize(await findGroup(trx, actorOf(req), params.id, { lock: true }), mayUpdateGroup);
+        requireMatch(req, groupTag(group));
         return updateGroup(trx, group, body);
       });
-      res.json(presentYourGroup(updated));
+      withTag(res, groupTag(updated)).json(presentYourGroup(updated));
     },
   );
 
   resource(router, '/groups/:id', {
     get: endpoint(
-      { summary: 'Get a group', params: groupPath, responses: { 200: { description: 'The group.', body: groupView } } },
+      {
+        summary: 'Get a group',
+        description: 'One of your groups, with your role; admins also see its `invitation_code`.',
+        params: groupPath,
+        responses: { 200: { description: 'The group.', body: groupView } },
+      },
       async (req, res, { params }) => {
-        res.json(presentYourGroup(authorize(await findGroup(knex, actorOf(req), params.id))));
+        const group = authorize(await findGroup(knex, actorOf(req), params.id));
+        if (notModified(req, res, groupTag(group))) return;
+        res.json(presentYourGroup(group));
       },
     ),
     put: update,
@@ -110,6 +132,7 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       async (req, res, { params }) => {
         await knex.transaction(async (trx) => {
           const group = authorize(await findGroup(trx, actorOf(req), params.id, { lock: true }), mayAdministerGroup);
+          requireMatch(req, groupTag(group));
           await deactivateGroup(trx, group);
         });
         res.status(204).end();
@@ -130,7 +153,8 @@ export function groupRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const actor = actorOf(req);
         const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
         await replaceJoinCode(knex, group);
-        res.json(presentYourGroup(authorize(await findGroup(knex, actor, group.id))));
+        const rekeyed = authorize(await findGroup(knex, actor, group.id));
+        withTag(res, groupTag(rekeyed)).json(presentYourGroup(rekeyed));
       },
     ),
   });

@@ -1,6 +1,7 @@
 // The input contract of /api/v1/groups.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
+import { updatedSinceField } from '../deletions/schema';
 import { code, freeText, innerRecordId, personName, recordId } from '../fields';
 
 const groupId = recordId.meta({ description: 'One of your groups.' });
@@ -14,7 +15,7 @@ export const invitationPath = z.strictObject({
   invitation_id: innerRecordId.meta({ description: "One of the group's invitations." }),
 });
 
-export const listGroupsQuery = z.strictObject({ ...pageFields });
+export const listGroupsQuery = z.strictObject({ ...pageFields, ...updatedSinceField });
 
 export const updateGroupBody = z.strictObject({
   name: personName.optional(),

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
 import { visibleTickets } from '../../../policies/scopes';
+import { recordTicketTombstones } from '../deletions/public';
 import type { HistoryRow, TicketRow } from './presenter';
 
 const HISTORY_COLUMNS = [
@@ -59,6 +60,8 @@ export async function recordDeletions(
     .where(conditions)
     .select('t.id', 't.group_id', trx.raw('?::uuid', [actor.userId]), trx.raw("'deleted'"), trx.raw(DELETED_SNAPSHOT));
   await trx.raw('insert into ticket_history (ticket_id, group_id, actor_id, action, changes) ?', [deleted]);
+  // And a tombstone each for delta sync (GET /deletions), from the same rows.
+  await recordTicketTombstones(trx, visibleTickets(trx, actor).where(conditions).select('t.id', 't.group_id'));
 }
 
 /** A member's request for the ticket, kept in its history; returns the entry. */

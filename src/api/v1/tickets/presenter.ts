@@ -1,6 +1,7 @@
 // Tickets as the API shows them (SPEC §5), with the event, owner, assignee and alias
 // summaries that the list query joins in (no query per row); and their history entries.
 import { z } from 'zod';
+import { viewTag, type Version } from '../../../http/conditional';
 import { displayName } from '../../../users/display-name';
 import { iso } from '../fields';
 import { id, named, summary, timestamp } from '../views';
@@ -42,6 +43,7 @@ export interface TicketRecord {
   note: string;
   created_at: Date;
   updated_at: Date;
+  version: Version;
 }
 
 /** A ticket as the scoped queries read it: the record and what the presenter names. */
@@ -57,6 +59,23 @@ export interface TicketRow extends TicketRecord {
 /** "326 K 9": the non-blank parts of the place. */
 export function seatName(ticket: Pick<TicketRow, 'section' | 'row' | 'seat'>): string {
   return [ticket.section, ticket.row, ticket.seat].filter((part) => part.trim() !== '').join(' ');
+}
+
+/**
+ * The ETag of presentTicket's view: the ticket's version and what the view takes from other
+ * rows (the event's name and start, the owner's, assignee's and alias's names).
+ */
+export function ticketTag(ticket: TicketRow): string {
+  return viewTag([
+    'ticket',
+    ticket.id,
+    ticket.version,
+    ticket.event_name,
+    ticket.event_start_time,
+    ticket.owner_name,
+    ticket.assignee_name,
+    ticket.alias_name,
+  ]);
 }
 
 export function presentTicket(ticket: TicketRow): z.output<typeof ticketView> {
@@ -112,7 +131,9 @@ export const historyEntryView = named(
     id,
     action: z.enum(['created', 'updated', 'assigned', 'unassigned', 'requested', 'deleted']),
     actor: historyActor.meta({ description: 'Who did it.' }),
-    changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])).meta({ description: '{field: [old, new]}' }),
+    // Two items, old then new: an array of exactly two rather than a tuple, whose JSON Schema
+    // (prefixItems without items) linters read as an array with no item schema.
+    changes: z.record(z.string(), z.array(z.unknown()).length(2)).meta({ description: '{field: [old, new]}' }),
     message: z.string().nullable().meta({ description: 'The message of a request.' }),
     created_at: timestamp,
   }),

@@ -23,6 +23,7 @@ const TICKET_COLUMNS = [
   't.note',
   't.created_at',
   't.updated_at',
+  't.version',
   'e.name as event_name',
   'e.start_time as event_start_time',
 ];
@@ -55,6 +56,12 @@ export interface TicketFilters {
   groupId?: string; // already authorized
   eventId?: string; // already authorized
   available?: boolean;
+  /**
+   * Delta sync: changed at or after this time (ISO 8601), or changed in what the ticket shows of
+   * its event, or newly in your view because you joined its group then. (Names of people come
+   * from /users and /user_aliases, which have their own updated_since.)
+   */
+  updatedSince?: string;
 }
 
 /** Tickets in your groups: by event start, then section, row and seat in natural order. */
@@ -73,6 +80,14 @@ export function listTickets(db: Knex, actor: Actor, filters: TicketFilters): Kne
   if (filters.eventId) query.where('t.event_id', filters.eventId);
   if (filters.available === true) query.whereNull('t.assignee_id');
   if (filters.available === false) query.whereNotNull('t.assignee_id');
+  const since = filters.updatedSince;
+  if (since !== undefined)
+    query.where((changed) => {
+      changed
+        .where('t.updated_at', '>=', since)
+        .orWhere('e.updated_at', '>=', since)
+        .orWhere('m.created_at', '>=', since);
+    });
   return query.orderBy(['e.start_time', 't.event_id', 't.section_sort', 't.row_sort', 't.seat_sort', 't.id']);
 }
 

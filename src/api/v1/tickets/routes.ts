@@ -5,7 +5,9 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
+import { notModified, requireMatch, withTag } from '../../../http/conditional';
 import { pageSender } from '../../../http/pagination';
+import { sendSyncTime } from '../../../http/sync-point';
 import { endpoint, guardRoutes, resource, type Handlers } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
@@ -13,7 +15,7 @@ import { mayDeleteTicket, mayRequestTicket, mayUpdateTicket } from '../../../pol
 import { deleteTicket, resolveTicketChanges, saveTicketChanges } from './changes';
 import { createTickets } from './creation';
 import { listHistory, recordRequest } from './history';
-import { historyEntryView, presentHistoryEntry, presentTicket, ticketView } from './presenter';
+import { historyEntryView, presentHistoryEntry, presentTicket, ticketTag, ticketView } from './presenter';
 import { findFilterTargets, findTicket, findTickets, listTickets } from './queries';
 import {
   createTicketBody,
@@ -44,11 +46,17 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       },
       async (req, res, { query }) => {
         const actor = actorOf(req);
-        const { limit, offset, group_id, event_id, ...filters } = query;
+        const { limit, offset, group_id, event_id, updated_since, ...filters } = query;
         const targets = await findFilterTargets(knex, actor, { groupId: group_id, eventId: event_id });
         const group = group_id === undefined ? undefined : authorize(targets.group);
         const event = event_id === undefined ? undefined : authorize(targets.event);
-        const found = listTickets(knex, actor, { ...filters, groupId: group?.id, eventId: event?.id });
+        if (updated_since !== undefined) await sendSyncTime(knex, res);
+        const found = listTickets(knex, actor, {
+          ...filters,
+          groupId: group?.id,
+          eventId: event?.id,
+          updatedSince: updated_since,
+        });
         await sendPage(req, res, found, { limit, offset }, presentTicket);
       },
     ),
@@ -71,11 +79,15 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
       async (req, res, { body }) => {
         const actor = actorOf(req);
         const ids = await knex.transaction((trx) => createTickets(trx, actor, body));
-        const tickets = (await findTickets(knex, actor, ids)).map(presentTicket);
+        const rows = await findTickets(knex, actor, ids);
         if (body.event_ids) {
-          res.status(201).json(tickets);
+          res.status(201).json(rows.map(presentTicket));
         } else {
-          res.status(201).location(`${config.baseUrl}/api/v1/tickets/${tickets[0]!.id}`).json(tickets[0]);
+          const ticket = rows[0]!;
+          withTag(res, ticketTag(ticket))
+            .status(201)
+            .location(`${config.baseUrl}/api/v1/tickets/${ticket.id}`)
+            .json(presentTicket(ticket));
         }
       },
     ),
@@ -100,10 +112,12 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
         const ticket = authorize(await findTicket(trx, actor, params.id, { lock: true }), (found) =>
           mayUpdateTicket(actor, found, body),
         );
+        requireMatch(req, ticketTag(ticket));
         await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
         return findTicket(trx, actor, ticket.id);
       });
-      res.json(presentTicket(authorize(updated)));
+      const ticket = authorize(updated);
+      withTag(res, ticketTag(ticket)).json(presentTicket(ticket));
     },
   );
 
@@ -111,11 +125,14 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
     get: endpoint(
       {
         summary: 'Get a ticket',
+        description: 'A ticket of one of your groups: its seat, owner, holder and event. Also at `/ticket/{id}`.',
         params: ticketPath,
         responses: { 200: { description: 'The ticket.', body: ticketView } },
       },
       async (req, res, { params }) => {
-        res.json(presentTicket(authorize(await findTicket(knex, actorOf(req), params.id))));
+        const ticket = authorize(await findTicket(knex, actorOf(req), params.id));
+        if (notModified(req, res, ticketTag(ticket))) return;
+        res.json(presentTicket(ticket));
       },
     ),
     put: update,
@@ -134,6 +151,7 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
           const ticket = authorize(await findTicket(trx, actor, params.id, { lock: true }), (found) =>
             mayDeleteTicket(actor, found),
           );
+          requireMatch(req, ticketTag(ticket));
           await deleteTicket(trx, actor, ticket);
         });
         res.status(204).end();

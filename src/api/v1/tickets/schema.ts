@@ -1,6 +1,7 @@
 // The input contract of /api/v1/tickets.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
+import { updatedSinceField } from '../deletions/schema';
 import { showValues } from '../events/schema';
 import { freeText, money, queryBoolean, recordId, reference, text } from '../fields';
 
@@ -18,6 +19,7 @@ export const listTicketsQuery = z.strictObject({
   available: queryBoolean
     .optional()
     .meta({ description: '`true`: tickets without an assignee; `false`: assigned ones.' }),
+  ...updatedSinceField,
 });
 
 const place = text(0, 20);

@@ -1,5 +1,6 @@
 // User aliases as the API shows them (SPEC §5).
 import { z } from 'zod';
+import { viewTag, type Version } from '../../../http/conditional';
 import { displayName } from '../../../users/display-name';
 import { id, named } from '../views';
 
@@ -19,6 +20,12 @@ export interface AliasRow {
   user_id: string;
   first_name: string;
   last_name: string;
+  version: Version;
+}
+
+/** The ETag of presentAlias's view: the alias's version (the view shows its own columns only). */
+export function aliasTag(alias: AliasRow): string {
+  return viewTag(['alias', alias.id, alias.version]);
 }
 
 export function presentAlias(alias: AliasRow): z.output<typeof aliasView> {

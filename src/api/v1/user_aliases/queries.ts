@@ -3,17 +3,48 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
-import { visibleAliases } from '../../../policies/scopes';
+import { visibleAliases, visibleGroups } from '../../../policies/scopes';
+import { recordAliasTombstone } from '../deletions/public';
 import type { AliasRow } from './presenter';
 
-const COLUMNS = ['id', 'user_id', 'first_name', 'last_name'];
+const COLUMNS = ['id', 'user_id', 'first_name', 'last_name', 'version'];
 const ALIAS_COLUMNS = COLUMNS.map((column) => `a.${column}`);
 
-/** Yours and your mutual members', by name. */
-export function listAliases(db: Knex, actor: Actor): Knex.QueryBuilder {
-  return visibleAliases(db, actor)
-    .select(ALIAS_COLUMNS)
-    .orderByRaw('lower(a.last_name) collate "C", lower(a.first_name) collate "C", a.id');
+/**
+ * Delta sync, correlated to the row's user (`userColumn`): they came into your view at or after
+ * `since`, because they joined one of your groups or you joined theirs (their row may not have
+ * changed). From your groups' scope; an EXISTS per visible row, so the list still starts from
+ * your memberships (as an OR with IN, PostgreSQL scanned every user). users/queries.ts and
+ * user_aliases/queries.ts each have it (a resource's queries are its own).
+ */
+function sharingSince(db: Knex, actor: Actor, since: string, userColumn: string): Knex.QueryBuilder {
+  return visibleGroups(db, actor)
+    .join('memberships as theirs', 'theirs.group_id', 'g.id')
+    .whereNot('theirs.user_id', actor.userId) // you were always in your view
+    .where((joined) => {
+      joined.where('theirs.created_at', '>=', since).orWhere('m.created_at', '>=', since);
+    })
+    .whereRaw('theirs.user_id = ??', [userColumn])
+    .select(db.raw('1'));
+}
+
+/**
+ * Yours and your mutual members', by name. `updatedSince` (delta sync): changed at or after that
+ * time, or their owner came into your view then.
+ */
+export function listAliases(
+  db: Knex,
+  actor: Actor,
+  { updatedSince }: { updatedSince?: string } = {},
+): Knex.QueryBuilder {
+  const query = visibleAliases(db, actor).select(ALIAS_COLUMNS);
+  if (updatedSince !== undefined)
+    query.where((changed) => {
+      changed
+        .where('a.updated_at', '>=', updatedSince)
+        .orWhereExists(sharingSince(db, actor, updatedSince, 'a.user_id'));
+    });
+  return query.orderByRaw('lower(a.last_name) collate "C", lower(a.first_name) collate "C", a.id');
 }
 
 /** One alias you can see (`id` a path parameter, already a uuid); `lock` takes its row lock to change it. */
@@ -60,5 +91,6 @@ export async function deleteAlias(trx: Knex.Transaction, actor: Actor, alias: Au
     [actor.userId, JSON.stringify({ alias_id: [alias.id, null] }), alias.id],
   );
   await trx('tickets').where({ alias_id: alias.id }).update({ alias_id: null, updated_at: trx.fn.now() });
+  await recordAliasTombstone(trx, alias);
   await trx('user_aliases').where({ id: alias.id }).delete();
 }

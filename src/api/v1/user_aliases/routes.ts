@@ -4,12 +4,14 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
+import { notModified, requireMatch, withTag } from '../../../http/conditional';
 import { pageSender } from '../../../http/pagination';
+import { sendSyncTime } from '../../../http/sync-point';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { mayChangeAlias } from '../../../policies/rules';
-import { aliasView, presentAlias } from './presenter';
+import { aliasTag, aliasView, presentAlias } from './presenter';
 import { createAlias, deleteAlias, findAlias, listAliases, updateAlias } from './queries';
 import { aliasPath, createAliasBody, listAliasesQuery, updateAliasBody } from './schema';
 
@@ -23,11 +25,14 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
     get: endpoint(
       {
         summary: "List your aliases and your mutual members'",
+        description: 'Aliases you made and those of people who share a group with you, to assign seats to.',
         query: listAliasesQuery,
         responses: { 200: { description: 'A page of aliases.', body: z.array(aliasView), paginated: true } },
       },
-      async (req, res, { query: page }) => {
-        await sendPage(req, res, listAliases(knex, actorOf(req)), page, presentAlias);
+      async (req, res, { query }) => {
+        const { updated_since, ...page } = query;
+        if (updated_since !== undefined) await sendSyncTime(knex, res);
+        await sendPage(req, res, listAliases(knex, actorOf(req), { updatedSince: updated_since }), page, presentAlias);
       },
     ),
     post: endpoint(
@@ -39,7 +44,10 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
       },
       async (req, res, { body }) => {
         const alias = await createAlias(knex, actorOf(req), body);
-        res.status(201).location(`${config.baseUrl}/api/v1/user_aliases/${alias.id}`).json(presentAlias(alias));
+        withTag(res, aliasTag(alias))
+          .status(201)
+          .location(`${config.baseUrl}/api/v1/user_aliases/${alias.id}`)
+          .json(presentAlias(alias));
       },
     ),
   });
@@ -47,6 +55,7 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
   const update = endpoint(
     {
       summary: 'Change your alias',
+      description: "Only your own aliases; a mutual member's is 403.",
       params: aliasPath,
       body: updateAliasBody,
       responses: { 200: { description: 'The updated alias.', body: aliasView } },
@@ -58,9 +67,10 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         const alias = authorize(await findAlias(trx, actor, params.id, { lock: true }), (found) =>
           mayChangeAlias(actor, found),
         );
+        requireMatch(req, aliasTag(alias));
         return updateAlias(trx, alias, body);
       });
-      res.json(presentAlias(updated));
+      withTag(res, aliasTag(updated)).json(presentAlias(updated));
     },
   );
 
@@ -73,7 +83,9 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
         responses: { 200: { description: 'The alias.', body: aliasView } },
       },
       async (req, res, { params }) => {
-        res.json(presentAlias(authorize(await findAlias(knex, actorOf(req), params.id))));
+        const alias = authorize(await findAlias(knex, actorOf(req), params.id));
+        if (notModified(req, res, aliasTag(alias))) return;
+        res.json(presentAlias(alias));
       },
     ),
     put: update,
@@ -92,6 +104,7 @@ export function aliasRoutes(knex: Knex, config: Config, guards: RequestHandler[]
           const alias = authorize(await findAlias(trx, actor, params.id, { lock: true }), (found) =>
             mayChangeAlias(actor, found),
           );
+          requireMatch(req, aliasTag(alias));
           await deleteAlias(trx, actor, alias);
         });
         res.status(204).end();

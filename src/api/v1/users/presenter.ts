@@ -2,6 +2,7 @@
 // member's `role` when the list is one group's members.
 import type { UserRow } from '../../../users/users';
 import { z } from 'zod';
+import { viewTag, type Version } from '../../../http/conditional';
 import type { Role } from '../../../policies/rules';
 import { displayName } from '../../../users/display-name';
 import { iso } from '../fields';
@@ -29,7 +30,12 @@ export const userView = named(
   }),
 );
 
-export type PresentableUser = Omit<UserRow, 'password_hash'> & { role?: Role };
+export type PresentableUser = Omit<UserRow, 'password_hash'> & { role?: Role; version: Version };
+
+/** The ETag of presentUser's view: the user's version, and whether it is the caller's own (private fields). */
+export function userTag(user: PresentableUser, { self }: { self: boolean }): string {
+  return viewTag(['user', user.id, user.version, self]);
+}
 
 export function presentUser(user: PresentableUser, { self }: { self: boolean }): z.output<typeof userView> {
   return {

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
-import { visibleUsers } from '../../../policies/scopes';
+import { visibleGroups, visibleUsers } from '../../../policies/scopes';
 import type { PresentableUser } from './presenter';
 
 const COLUMNS = [
@@ -18,23 +18,66 @@ const COLUMNS = [
   'sms_notify',
   'created_at',
   'updated_at',
+  'version',
 ];
 const USER_COLUMNS = COLUMNS.map((column) => `u.${column}`);
 
-/** You and your mutual members, or (`groupId`, a group already authorized) its members with their role. */
-export function listUsers(db: Knex, actor: Actor, { groupId }: { groupId?: string } = {}): Knex.QueryBuilder {
+/**
+ * Delta sync, correlated to the row's user (`userColumn`): they came into your view at or after
+ * `since`, because they joined one of your groups or you joined theirs (their row may not have
+ * changed). From your groups' scope; an EXISTS per visible row, so the list still starts from
+ * your memberships (as an OR with IN, PostgreSQL scanned every user). users/queries.ts and
+ * user_aliases/queries.ts each have it (a resource's queries are its own).
+ */
+function sharingSince(db: Knex, actor: Actor, since: string, userColumn: string): Knex.QueryBuilder {
+  return visibleGroups(db, actor)
+    .join('memberships as theirs', 'theirs.group_id', 'g.id')
+    .whereNot('theirs.user_id', actor.userId) // you were always in your view
+    .where((joined) => {
+      joined.where('theirs.created_at', '>=', since).orWhere('m.created_at', '>=', since);
+    })
+    .whereRaw('theirs.user_id = ??', [userColumn])
+    .select(db.raw('1'));
+}
+
+/**
+ * You and your mutual members, or (`groupId`, a group already authorized) its members with their
+ * role. `updatedSince` (delta sync): changed at or after that time, came into your view then, or
+ * (with `groupId`) their role there changed then.
+ */
+export function listUsers(
+  db: Knex,
+  actor: Actor,
+  { groupId, updatedSince }: { groupId?: string; updatedSince?: string } = {},
+): Knex.QueryBuilder {
   const query = visibleUsers(db, actor).select(USER_COLUMNS);
   if (groupId)
     query
       .join('memberships as gm', (on) => on.on('gm.user_id', '=', 'u.id').andOnVal('gm.group_id', '=', groupId))
       .select('gm.role');
+  if (updatedSince !== undefined)
+    query.where((changed) => {
+      changed.where('u.updated_at', '>=', updatedSince).orWhereExists(sharingSince(db, actor, updatedSince, 'u.id'));
+      if (groupId) changed.orWhere('gm.updated_at', '>=', updatedSince);
+    });
   // The same expressions as users_name_order_index.
   return query.orderByRaw('lower(u.last_name) collate "C", lower(u.first_name) collate "C", u.id');
 }
 
-/** You or a mutual member (`id` a path parameter, already a uuid, or your own). */
-export async function findUser(db: Knex, actor: Actor, id: string): Promise<PresentableUser | undefined> {
-  return visibleUsers(db, actor).where('u.id', id).first(USER_COLUMNS);
+/**
+ * You or a mutual member (`id` a path parameter, already a uuid, or your own). `lock` (changing
+ * your profile) takes the row's lock: FOR NO KEY UPDATE, so the foreign-key checks of writes
+ * that name the user go on meanwhile.
+ */
+export async function findUser(
+  db: Knex,
+  actor: Actor,
+  id: string,
+  { lock = false } = {},
+): Promise<PresentableUser | undefined> {
+  const query = visibleUsers(db, actor).where('u.id', id).first<PresentableUser | undefined>(USER_COLUMNS);
+  if (lock) query.forNoKeyUpdate('u');
+  return query;
 }
 
 export async function updateUser(

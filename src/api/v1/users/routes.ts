@@ -4,12 +4,14 @@ import { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../../../config';
+import { notModified, requireMatch, withTag } from '../../../http/conditional';
 import { pageSender } from '../../../http/pagination';
+import { sendSyncTime } from '../../../http/sync-point';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
 import { findGroup } from '../groups/public';
-import { presentUser, userView, type PresentableUser } from './presenter';
+import { presentUser, userTag, userView, type PresentableUser } from './presenter';
 import { findUser, listUsers, updateUser } from './queries';
 import { listUsersQuery, updateMeBody, userPath } from './schema';
 
@@ -29,9 +31,10 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
       },
       async (req, res, { query }) => {
         const actor = actorOf(req);
-        const { group_id, ...page } = query;
+        const { group_id, updated_since, ...page } = query;
         const group = group_id === undefined ? undefined : authorize(await findGroup(knex, actor, group_id));
-        const users = listUsers(knex, actor, { groupId: group?.id });
+        if (updated_since !== undefined) await sendSyncTime(knex, res);
+        const users = listUsers(knex, actor, { groupId: group?.id, updatedSince: updated_since });
         await sendPage(req, res, users, page, (user: PresentableUser) =>
           presentUser(user, { self: user.id === actor.userId }),
         );
@@ -42,13 +45,21 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
   const updateMe = endpoint(
     {
       summary: 'Change your profile',
+      description:
+        'Your names, time zone, bio, location, mobile and SMS setting; PUT and PATCH alike take any of them.',
       body: updateMeBody,
       responses: { 200: { description: 'Your profile.', body: userView } },
     },
     async (req, res, { body }) => {
       const actor = actorOf(req);
-      const me = authorize(await findUser(knex, actor, actor.userId));
-      res.json(presentUser(await updateUser(knex, me, body), { self: true }));
+      // In a transaction with the row locked, as every write (ARCHITECTURE): If-Match is checked
+      // on the version no other change can pass meanwhile.
+      const updated = await knex.transaction(async (trx) => {
+        const me = authorize(await findUser(trx, actor, actor.userId, { lock: true }));
+        requireMatch(req, userTag(me, { self: true }));
+        return updateUser(trx, me, body);
+      });
+      withTag(res, userTag(updated, { self: true })).json(presentUser(updated, { self: true }));
     },
   );
 
@@ -56,11 +67,13 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
     get: endpoint(
       {
         summary: 'Your profile',
+        description: 'The signed-in user, with the fields only you see (time zone, SMS setting, last change).',
         responses: { 200: { description: 'Your profile, with your private fields.', body: userView } },
       },
       async (req, res) => {
         const actor = actorOf(req);
         const me = authorize(await findUser(knex, actor, actor.userId));
+        if (notModified(req, res, userTag(me, { self: true }))) return;
         res.json(presentUser(me, { self: true }));
       },
     ),
@@ -79,7 +92,9 @@ export function userRoutes(knex: Knex, config: Config, guards: RequestHandler[])
       async (req, res, { params }) => {
         const actor = actorOf(req);
         const user = authorize(await findUser(knex, actor, params.id));
-        res.json(presentUser(user, { self: user.id === actor.userId }));
+        const self = user.id === actor.userId;
+        if (notModified(req, res, userTag(user, { self }))) return;
+        res.json(presentUser(user, { self }));
       },
     ),
   });

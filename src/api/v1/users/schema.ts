@@ -1,6 +1,7 @@
 // The input contract of /api/v1/users.
 import { z } from 'zod';
 import { pageFields } from '../../../http/pagination';
+import { updatedSinceField } from '../deletions/schema';
 import { freeText, personName, recordId, text, timeZone } from '../fields';
 
 export const userPath = z.strictObject({ id: recordId.meta({ description: 'You or a mutual member.' }) });
@@ -8,6 +9,7 @@ export const userPath = z.strictObject({ id: recordId.meta({ description: 'You o
 export const listUsersQuery = z.strictObject({
   ...pageFields,
   group_id: z.string().optional().meta({ description: "A group's members; not one of your groups: 404." }),
+  ...updatedSinceField,
 });
 
 export const updateMeBody = z.strictObject({
