@@ -11,6 +11,7 @@ import { listEvents } from '../src/api/v1/events/queries';
 import { listUsers } from '../src/api/v1/users/queries';
 import { listAliases } from '../src/api/v1/user_aliases/queries';
 import { listGroups } from '../src/api/v1/groups/queries';
+import { listDeletions } from '../src/api/v1/deletions/queries';
 import type { Knex } from 'knex';
 
 async function main() {
@@ -37,6 +38,7 @@ async function main() {
       .first<{ id: string } | undefined>('id');
     if (!event) throw new Error(`${user.email}'s first group has no events.`);
     const page = { limit: 50, offset: 0 };
+    const dayAgo = new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString();
     const [counted] = await knex('tickets').count<Array<{ n: number | string }>>({ n: '*' });
     const tickets = counted?.n;
     console.log(`${tickets} tickets; explaining as ${user.email}\n`);
@@ -75,6 +77,16 @@ async function main() {
       ['GET /users?group_id=…', pageQuery(knex, listUsers(knex, actor, { groupId: membership.group_id }), page)],
       ['GET /user_aliases', pageQuery(knex, listAliases(knex, actor), page)],
       ['GET /groups', pageQuery(knex, listGroups(knex, actor), page)],
+      // Delta sync (#17): a phone that last synced a day ago.
+      ['GET /tickets?updated_since=…', pageQuery(knex, listTickets(knex, actor, { updatedSince: dayAgo }), page)],
+      [
+        'GET /events?updated_since=…',
+        pageQuery(knex, listEvents(knex, actor, { ordering: 'start_time', updatedSince: dayAgo }), page),
+      ],
+      ['GET /users?updated_since=…', pageQuery(knex, listUsers(knex, actor, { updatedSince: dayAgo }), page)],
+      ['GET /user_aliases?updated_since=…', pageQuery(knex, listAliases(knex, actor, { updatedSince: dayAgo }), page)],
+      ['GET /groups?updated_since=…', pageQuery(knex, listGroups(knex, actor, { updatedSince: dayAgo }), page)],
+      ['GET /deletions?since=…', pageQuery(knex, listDeletions(knex, actor, dayAgo), page)],
     ];
     // The filter check of GET /tickets?group_id&event_id (its SQL, captured from a dry run).
     let filterSql: { sql: string; bindings: readonly unknown[] } | undefined;
