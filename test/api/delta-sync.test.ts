@@ -227,6 +227,7 @@ describe('refusals', () => {
     ]) {
       const res = await as(t.app, t.world.tokens.member).get(`/api/v1/${list}?${bad}`).expect(400);
       expect(Object.keys(res.body.fields)).toEqual(['updated_since']);
+      expect(res.body.fields.updated_since).toHaveLength(1); // one message, not one per failed check
     }
   });
 

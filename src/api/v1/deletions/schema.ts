@@ -12,7 +12,7 @@ const NOT_A_TIME = 'must be a time in ISO 8601 form, e.g. 2026-12-01T09:30:00.12
 export function syncTime(description: string) {
   return z
     .string({ error: NOT_A_TIME })
-    .regex(RFC_3339, NOT_A_TIME)
+    .regex(RFC_3339, { error: NOT_A_TIME, abort: true }) // one message, not one per check
     .refine((value) => !Number.isNaN(Date.parse(value)), NOT_A_TIME)
     .meta({ format: 'date-time', description });
 }
