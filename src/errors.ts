@@ -116,6 +116,7 @@ function fromSqlState(sqlState: string, cause: unknown): HttpError | undefined {
     case '22003':
     case '22007':
     case '22008':
+    case '22009': // a time zone offset out of range
     case '22P02':
     case '22021': // a NUL character in text
     case '22P05': // a NUL character in jsonb

@@ -15,6 +15,7 @@
 // or deleting at once cannot leave a group without one.
 import type { Knex } from 'knex';
 import { deactivateGroup, findGroup, findMember, listGroups, removeMember } from '../api/v1/groups/public';
+import { recordAliasesOfDeletedAccount } from '../api/v1/deletions/public';
 import type { GroupRow } from '../api/v1/groups/presenter';
 import type { OutgoingMail } from '../mail/outbox';
 import { enqueueMail } from '../mail/outbox';
@@ -121,6 +122,12 @@ export async function deleteAccount(
   const lastAdminOf = standings.filter(blocks).map(named);
   if (lastAdminOf.length > 0) return { deleted: false, lastAdminOf };
 
+  // Written while the account still exists: the groups' members learn its aliases are gone.
+  await recordAliasesOfDeletedAccount(
+    trx,
+    userId,
+    standings.filter((standing) => !onlyMember(standing)).map((standing) => standing.group.id),
+  );
   for (const standing of standings) {
     if (onlyMember(standing)) {
       await deactivateGroup(trx, authorize(standing.group, mayAdministerGroup));

@@ -1,7 +1,7 @@
 // CORS (SPEC §8): which replies a web page on another origin may read, in one place.
 //
 // Answered, for any origin and without credentials:
-//   /api/…                                         the JSON API
+//   /api/…                                         the JSON API (not /api/authenticate: below)
 //   /oauth/token, /oauth/revoke, /oauth/introspect the machine endpoints a browser app calls
 //   /.well-known/oauth-authorization-server        where OAuth libraries for browsers discover them
 //
@@ -35,6 +35,13 @@ const TOKEN_ENDPOINT_PATHS = [
   '/oauth/introspect',
   '/.well-known/oauth-authorization-server',
 ];
+
+/**
+ * POST /api/authenticate/ (a password for a personal token) is left out: a browser app signs in
+ * with authorization code + PKCE, and a page on any site that could read its replies could make
+ * its visitors' browsers guess passwords from many addresses, around the per-IP login limit.
+ */
+const PASSWORD_LOGIN = /^\/authenticate(\/|$)/i;
 
 /** Headers a browser app may send beyond the CORS-safelisted ones. */
 const ALLOWED_HEADERS = [
@@ -109,7 +116,8 @@ function corsFor(methods: string[]): RequestHandler[] {
 /** Mounted after helmet (whose CORP it replaces) and before the routes, so errors carry it too. */
 export function crossOriginAccess(): Router {
   const router = Router();
-  router.use('/api', ...corsFor(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']));
+  const api = Router().use(...corsFor(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']));
+  router.use('/api', (req, res, next) => (PASSWORD_LOGIN.test(req.path) ? next() : api(req, res, next)));
   router.all(TOKEN_ENDPOINT_PATHS, ...corsFor(['GET', 'POST'])); // GET: the metadata
   return router;
 }

@@ -31,7 +31,8 @@ export interface SyncPoint {
 export async function readSyncPoint(db: Knex, since?: string, retentionDays = 0): Promise<SyncPoint> {
   const { rows } = await db.raw<{ rows: Array<{ sync_time: string; before_retention: boolean | null }> }>(
     `select to_char(least(now(), (select min(xact_start) from pg_stat_activity
-                                   where datname = current_database() and xact_start is not null))
+                                   where datname = current_database() and xact_start is not null
+                                     and backend_type = 'client backend'))
                     at time zone 'UTC', ${ISO_MICROSECONDS}) as sync_time,
             ?::timestamptz < now() - make_interval(days => ?) as before_retention`,
     [since ?? null, retentionDays],

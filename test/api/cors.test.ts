@@ -203,3 +203,20 @@ describe('no CORS on pages and the authorization endpoint', () => {
     expectNoCors(await request(t.app).get('/oauth/token/elsewhere').set('Origin', PARTNER).expect(404));
   });
 });
+
+describe('the password login for personal tokens', () => {
+  it('answers no CORS: a page elsewhere cannot read password guesses made from its visitors', async () => {
+    const { app } = t;
+    const preflight = await request(app)
+      .options('/api/authenticate/')
+      .set('Origin', PARTNER)
+      .set('Access-Control-Request-Method', 'POST');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const post = await request(app)
+      .post('/api/authenticate/')
+      .set('Origin', PARTNER)
+      .send({ username: 'nobody@example.com', password: 'a wrong password' });
+    expect(post.body).toMatchObject({ code: 400, error_detail: 'Unable to log in with the provided credentials.' });
+    expect(post.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

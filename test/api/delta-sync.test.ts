@@ -2,6 +2,7 @@
 // client keeps the `X-Sync-Time` of a round and sends it back as `since` / `updated_since` in
 // the next: deletions first (drop them), then the lists (upsert what they return).
 import request from 'supertest';
+import { deleteAccount } from '../../src/accounts/deletion';
 import { runBackgroundWork } from '../../src/background';
 import { createDatabase } from '../../src/db';
 import { withDatabase } from '../helpers/environment';
@@ -218,11 +219,72 @@ describe('the sync point', () => {
   }
 });
 
+describe('what left the view, bounded to what the caller could have seen', () => {
+  const join = (token: string, code: string) => as(t.app, token).post('/api/v1/groups/join').send({ code }).expect(200);
+  const leave = (token: string, groupId: string, userId: string) =>
+    as(t.app, token).delete(`/api/v1/groups/${groupId}/members/${userId}`).expect(204);
+
+  it('names a member who had left a group before the caller lost it', async () => {
+    const { world } = t;
+    await join(world.tokens.loner, world.groupB.invitation_code);
+    const since = await startSync(world.tokens.member);
+    await leave(world.tokens.loner, world.groupB.id, world.loner.id);
+    await as(t.app, world.tokens.adminB).delete(`/api/v1/groups/${world.groupB.id}`).expect(204);
+    const round = await syncRound(world.tokens.member, since);
+    expect(round.gone).toEqual(
+      [
+        `group ${world.groupB.id}`,
+        `event ${world.events.futureB.id}`,
+        `ticket ${world.tickets.ticketB.id}`,
+        `user ${world.adminB.id}`,
+        `user_alias ${world.aliases.adminBAlias.id}`,
+        `user ${world.loner.id}`,
+      ].sort(),
+    );
+  });
+
+  it('names nothing deleted, and nobody who left, before the caller joined', async () => {
+    const { world } = t;
+    const since = await startSync(world.tokens.loner);
+    await as(t.app, world.tokens.adminB).delete(`/api/v1/tickets/${world.tickets.ticketB.id}`).expect(204);
+    await leave(world.tokens.member, world.groupB.id, world.member.id);
+    await join(world.tokens.loner, world.groupB.invitation_code);
+    expect((await syncRound(world.tokens.loner, since)).gone).toEqual([]);
+  });
+
+  it('lists a group left and rejoined once, with what was deleted while the caller was away', async () => {
+    const { world } = t;
+    const since = await startSync(world.tokens.member);
+    for (let round = 0; round < 3; round += 1) {
+      await leave(world.tokens.member, world.groupB.id, world.member.id);
+      if (round === 1)
+        await as(t.app, world.tokens.adminB).delete(`/api/v1/tickets/${world.tickets.ticketB.id}`).expect(204);
+      await join(world.tokens.member, world.groupB.invitation_code);
+    }
+    const { gone } = await syncRound(world.tokens.member, since);
+    expect(new Set(gone).size).toBe(gone.length);
+    expect(gone).toEqual(expect.arrayContaining([`group ${world.groupB.id}`, `ticket ${world.tickets.ticketB.id}`]));
+  });
+
+  it("names a deleted account's aliases to the members of its groups", async () => {
+    const { world } = t;
+    const since = await startSync(world.tokens.admin);
+    await t.knex.transaction((trx) => deleteAccount(trx, world.member.id, { baseUrl: 'http://seatshare.test' }));
+    const { gone } = await syncRound(world.tokens.admin, since);
+    expect(gone).toEqual(
+      expect.arrayContaining([`user ${world.member.id}`, `user_alias ${world.aliases.memberAlias.id}`]),
+    );
+  });
+});
+
 describe('refusals', () => {
   it.each(LISTS)('GET /%s: 400 naming updated_since when it is not one time', async (list) => {
     for (const bad of [
       'updated_since=yesterday',
       'updated_since=2026-13-45T99:00:00Z',
+      'updated_since=2026-02-30T00:00:00Z',
+      'updated_since=2026-01-01T00:00:00%2B23:59',
+      'updated_since=0000-01-01T00:00:00Z',
       'updated_since=a&updated_since=b',
     ]) {
       const res = await as(t.app, t.world.tokens.member).get(`/api/v1/${list}?${bad}`).expect(400);
@@ -232,7 +294,7 @@ describe('refusals', () => {
   });
 
   it('GET /deletions: 400 naming since when it is not one time', async () => {
-    for (const bad of ['since=2026-12-01', 'since=1733000000', 'since=x&since=y']) {
+    for (const bad of ['since=2026-12-01', 'since=1733000000', 'since=x&since=y', 'since=2026-11-30T00:00:00-16:00']) {
       const res = await as(t.app, t.world.tokens.member).get(`/api/v1/deletions?${bad}`).expect(400);
       expect(Object.keys(res.body.fields)).toEqual(['since']);
     }

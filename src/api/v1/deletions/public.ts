@@ -4,6 +4,7 @@
 export {
   purgeOldTombstones,
   recordAliasTombstone,
+  recordAliasesOfDeletedAccount,
   recordEventTombstone,
   recordGroupLost,
   recordTicketTombstones,

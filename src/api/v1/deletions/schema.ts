@@ -5,15 +5,46 @@ import { pageFields } from '../../../http/pagination';
 
 // RFC 3339 (the ISO 8601 profile JSON uses): a date, a time, an optional fraction of up to six
 // digits (PostgreSQL keeps microseconds, and X-Sync-Time sends them), and Z or an offset.
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2}):(\d{2}))$/i;
 const NOT_A_TIME = 'must be a time in ISO 8601 form, e.g. 2026-12-01T09:30:00.123456Z';
+
+/**
+ * A real moment that PostgreSQL takes: the date exists (no 2026-02-30: Date.parse would roll it
+ * over), the year is 1 to 9999, the time is in range, and the offset at most ±15:59 (PostgreSQL
+ * refuses more with 22009, which would otherwise surface as a 500).
+ */
+function isRealTime(value: string): boolean {
+  const m = RFC_3339.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [offsetHours, offsetMinutes] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1 &&
+    calendar.getUTCFullYear() === year &&
+    calendar.getUTCMonth() === month - 1 &&
+    calendar.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 15 &&
+    offsetMinutes <= 59
+  );
+}
 
 /** A time as sent (kept as text so PostgreSQL reads its microseconds); refused unless it is one. */
 export function syncTime(description: string) {
   return z
     .string({ error: NOT_A_TIME })
     .regex(RFC_3339, { error: NOT_A_TIME, abort: true }) // one message, not one per check
-    .refine((value) => !Number.isNaN(Date.parse(value)), NOT_A_TIME)
+    .refine(isRealTime, NOT_A_TIME)
     .meta({ format: 'date-time', description });
 }
 

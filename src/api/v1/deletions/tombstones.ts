@@ -54,6 +54,23 @@ export async function recordAliasTombstone(
   ]);
 }
 
+/**
+ * A deleted account's aliases, for the members of its groups (read like a ticket deleted in the
+ * group): once the owner's row is gone, an owner-audience tombstone would have no reader left.
+ */
+export async function recordAliasesOfDeletedAccount(
+  trx: Knex.Transaction,
+  userId: string,
+  groupIds: string[],
+): Promise<void> {
+  if (groupIds.length === 0) return;
+  await trx.raw(
+    `insert into deletions (type, record_id, group_id)
+     select 'user_alias', a.id, g.id from user_aliases as a cross join unnest(?::uuid[]) as g(id) where a.user_id = ?`,
+    [groupIds, userId],
+  );
+}
+
 const PURGE_BATCH = 5000;
 
 /**
