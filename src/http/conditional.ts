@@ -104,6 +104,17 @@ export function requireMatch(req: Request, tag: string): void {
 }
 
 /**
+ * If-Match on a write to a record that has no versions (a membership, an invitation): no tag
+ * can match it, so only `*` (it exists) passes; anything else is 412 rather than ignored, as
+ * RFC 9110 §13.1.1 asks of a server that receives the header.
+ */
+export function requireMatchWithoutVersion(req: Request): void {
+  const header = req.get('If-Match');
+  if (header !== undefined && parseTags(header) !== '*')
+    throw preconditionFailed('This record has no version to match: send If-Match only with an ETag this API gave you.');
+}
+
+/**
  * A list's tag: the query (path and parameters as sent), the caller, the total and every row of
  * the page as loaded (each carries its `version` and the joined values its view shows: names,
  * counts, the caller's role), hashed before presenting. Rows are hashed whole because sendPage

@@ -428,3 +428,35 @@ onPostgres('two clients racing If-Match PATCHes on one ticket (PostgreSQL)', () 
     expect(Number(row.version)).toBe(2);
   });
 });
+
+describe('If-Match on records without a version (memberships, invitations)', () => {
+  it('is 412 for any tag and nothing changes; * passes', async () => {
+    const { world } = t;
+    const path = `/api/v1/groups/${world.groupA.id}/members/${world.member.id}`;
+    const stale = await as(t.app, world.tokens.admin)
+      .patch(path)
+      .set('If-Match', '"anything"')
+      .send({ role: 'admin' })
+      .expect(412);
+    expect(stale.body).toMatchObject({ code: 412, error: 'Precondition Failed' });
+    const row = () => t.knex('memberships').where({ group_id: world.groupA.id, user_id: world.member.id }).first();
+    expect((await row()).role).toBe('member');
+    await as(t.app, world.tokens.admin).delete(path).set('If-Match', '"anything"').expect(412);
+    expect(await row()).toBeDefined();
+    await as(t.app, world.tokens.admin).patch(path).set('If-Match', '*').send({ role: 'admin' }).expect(200);
+  });
+
+  it('still answers 404 and 403 first', async () => {
+    const { world } = t;
+    await as(t.app, world.tokens.outsider)
+      .patch(`/api/v1/groups/${world.groupA.id}/members/${world.member.id}`)
+      .set('If-Match', '"x"')
+      .send({ role: 'admin' })
+      .expect(404);
+    await as(t.app, world.tokens.member)
+      .patch(`/api/v1/groups/${world.groupA.id}/members/${world.admin.id}`)
+      .set('If-Match', '"x"')
+      .send({ role: 'member' })
+      .expect(403);
+  });
+});

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Config } from '../../../config';
 import { conflict } from '../../../errors';
 import { pageSender } from '../../../http/pagination';
+import { requireMatchWithoutVersion } from '../../../http/conditional';
 import { endpoint, guardRoutes, resource } from '../../../http/routes';
 import { actorOf } from '../../../policies/actor';
 import { authorize } from '../../../policies/authorize';
@@ -56,6 +57,7 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
           // demote each other at once and leave none.
           const group = authorize(await findGroup(trx, actor, params.id, { lock: true }), mayAdministerGroup);
           const member = authorize(await findMember(trx, actor, group, params.user_id));
+          requireMatchWithoutVersion(req);
           if (body.role === 'member' && isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await changeRole(trx, group, member, body.role);
         });
@@ -79,6 +81,7 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
             mayRemoveMember(actor, found, params.user_id),
           );
           const member = authorize(await findMember(trx, actor, group, params.user_id));
+          requireMatchWithoutVersion(req);
           if (isLastAdmin(member, member.admin_count)) throw conflict(LAST_ADMIN);
           await removeMember(trx, actor, group, member);
         });
@@ -165,6 +168,7 @@ export function membershipRoutes(knex: Knex, config: Config, guards: RequestHand
         const actor = actorOf(req);
         const group = authorize(await findGroup(knex, actor, params.id), mayAdministerGroup);
         const invitation = authorize(await findInvitation(knex, actor, group, params.invitation_id));
+        requireMatchWithoutVersion(req);
         if (!(await cancelInvitation(knex, invitation)))
           throw conflict('This invitation was already accepted; remove the member instead.');
         res.status(204).end();
