@@ -108,6 +108,9 @@ describe('a sync walk', () => {
     );
     expect(round.changed).toEqual({
       ...nothingChanged,
+      // Group A's events: their ticket_counts may have changed (tickets added, changed and
+      // deleted there; a tombstone names no event, so every event of the group is sent again).
+      events: [world.events.past.id, world.events.future.id].sort(),
       tickets: [created.body.id, world.tickets.available.id].sort(),
     });
 
@@ -241,6 +244,18 @@ describe('what left the view, bounded to what the caller could have seen', () =>
         `user ${world.loner.id}`,
       ].sort(),
     );
+  });
+
+  it('sends an event again when its ticket counts change (a ticket of it assigned), and only that event', async () => {
+    const { world } = t;
+    const since = await startSync(world.tokens.member);
+    await as(t.app, world.tokens.adminB)
+      .patch(`/api/v1/tickets/${world.tickets.ticketB.id}`)
+      .send({ assignee_id: world.member.id })
+      .expect(200);
+    const round = await syncRound(world.tokens.member, since);
+    expect(round.changed.events).toEqual([world.events.futureB.id]);
+    expect(round.changed.tickets).toEqual([world.tickets.ticketB.id]);
   });
 
   it('names nothing deleted, and nobody who left, before the caller joined', async () => {

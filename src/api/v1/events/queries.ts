@@ -51,7 +51,19 @@ export function listEvents(
   if (groupId) query.where('e.group_id', groupId);
   if (updatedSince !== undefined)
     query.where((changed) => {
-      changed.where('e.updated_at', '>=', updatedSince).orWhere('m.created_at', '>=', updatedSince);
+      changed
+        .where('e.updated_at', '>=', updatedSince)
+        .orWhere('m.created_at', '>=', updatedSince)
+        // Its ticket_counts may have changed: a ticket of it added or changed, or any ticket of the
+        // group deleted (a tombstone names no event: every event of the group counts, more never less).
+        .orWhereRaw('exists (select 1 from tickets as tc where tc.event_id = e.id and tc.updated_at >= ?)', [
+          updatedSince,
+        ])
+        .orWhereRaw(
+          "exists (select 1 from deletions as dt where dt.group_id = g.id and dt.user_id is null and dt.type = 'ticket' " +
+            'and dt.deleted_at >= ?)',
+          [updatedSince],
+        );
     });
   const direction = ordering === '-start_time' ? 'desc' : 'asc';
   return query.orderBy([
