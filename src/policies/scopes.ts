@@ -80,3 +80,19 @@ export function invitationOpenedByCode(db: Knex, codeHash: string): Knex.QueryBu
     .whereNull('i.cancelled_at')
     .where('i.expires_at', '>', db.fn.now());
 }
+
+/**
+ * Delta sync (#17): whether the user in `userColumn` came into your view at or after `since` —
+ * they joined one of your groups then, or you joined one of theirs. For an EXISTS in the users'
+ * and aliases' lists.
+ */
+export function sharingSince(db: Knex, actor: Actor, since: string, userColumn: string): Knex.QueryBuilder {
+  return visibleGroups(db, actor)
+    .join('memberships as theirs', 'theirs.group_id', 'g.id')
+    .whereNot('theirs.user_id', actor.userId) // you were always in your view
+    .where((joined) => {
+      joined.where('theirs.created_at', '>=', since).orWhere('m.created_at', '>=', since);
+    })
+    .whereRaw('theirs.user_id = ??', [userColumn])
+    .select(db.raw('1'));
+}

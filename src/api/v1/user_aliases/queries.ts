@@ -3,30 +3,12 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
-import { visibleAliases, visibleGroups } from '../../../policies/scopes';
+import { visibleAliases, sharingSince } from '../../../policies/scopes';
 import { recordAliasTombstone } from '../deletions/public';
 import type { AliasRow } from './presenter';
 
 const COLUMNS = ['id', 'user_id', 'first_name', 'last_name', 'version'];
 const ALIAS_COLUMNS = COLUMNS.map((column) => `a.${column}`);
-
-/**
- * Delta sync, correlated to the row's user (`userColumn`): they came into your view at or after
- * `since`, because they joined one of your groups or you joined theirs (their row may not have
- * changed). From your groups' scope; an EXISTS per visible row, so the list still starts from
- * your memberships (as an OR with IN, PostgreSQL scanned every user). users/queries.ts and
- * user_aliases/queries.ts each have it (a resource's queries are its own).
- */
-function sharingSince(db: Knex, actor: Actor, since: string, userColumn: string): Knex.QueryBuilder {
-  return visibleGroups(db, actor)
-    .join('memberships as theirs', 'theirs.group_id', 'g.id')
-    .whereNot('theirs.user_id', actor.userId) // you were always in your view
-    .where((joined) => {
-      joined.where('theirs.created_at', '>=', since).orWhere('m.created_at', '>=', since);
-    })
-    .whereRaw('theirs.user_id = ??', [userColumn])
-    .select(db.raw('1'));
-}
 
 /**
  * Yours and your mutual members', by name. `updatedSince` (delta sync): changed at or after that

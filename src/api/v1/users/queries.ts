@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { Actor } from '../../../policies/actor';
 import type { Authorized } from '../../../policies/authorize';
-import { visibleGroups, visibleUsers } from '../../../policies/scopes';
+import { sharingSince, visibleUsers } from '../../../policies/scopes';
 import type { PresentableUser } from './presenter';
 
 const COLUMNS = [
@@ -21,24 +21,6 @@ const COLUMNS = [
   'version',
 ];
 const USER_COLUMNS = COLUMNS.map((column) => `u.${column}`);
-
-/**
- * Delta sync, correlated to the row's user (`userColumn`): they came into your view at or after
- * `since`, because they joined one of your groups or you joined theirs (their row may not have
- * changed). From your groups' scope; an EXISTS per visible row, so the list still starts from
- * your memberships (as an OR with IN, PostgreSQL scanned every user). users/queries.ts and
- * user_aliases/queries.ts each have it (a resource's queries are its own).
- */
-function sharingSince(db: Knex, actor: Actor, since: string, userColumn: string): Knex.QueryBuilder {
-  return visibleGroups(db, actor)
-    .join('memberships as theirs', 'theirs.group_id', 'g.id')
-    .whereNot('theirs.user_id', actor.userId) // you were always in your view
-    .where((joined) => {
-      joined.where('theirs.created_at', '>=', since).orWhere('m.created_at', '>=', since);
-    })
-    .whereRaw('theirs.user_id = ??', [userColumn])
-    .select(db.raw('1'));
-}
 
 /**
  * You and your mutual members, or (`groupId`, a group already authorized) its members with their
