@@ -2,11 +2,9 @@
 // the work only under the job's advisory lock. Before the fix every worker of every instance
 // pruned sessions and purged codes and tokens on the same 15-minute timer.
 import type { Knex } from 'knex';
-import { useTestDatabase } from './helpers/db';
-import { withDatabase } from './helpers/environment';
+import { openAnotherPool, useTestDatabase } from './helpers/db';
 import { buildAuthorizationCode, buildClient, buildSession } from './factories';
 import { BACKGROUND_LOCK_KEY, runBackgroundWork, runExclusively } from '../src/background';
-import { createDatabase } from '../src/db';
 
 const db = useTestDatabase();
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 60 * 60 * 1000);
@@ -46,13 +44,7 @@ describe('background work', () => {
   if (process.env.DATABASE_URL) {
     it('skips while another process holds the lock, and runs once it is released', async () => {
       await expiredRows();
-      const { name } = (await db.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name'))
-        .rows[0]!;
-      const other = createDatabase({
-        databaseUrl: withDatabase(process.env.DATABASE_URL!, name),
-        dataDir: '',
-        dbPoolMax: 1,
-      });
+      const other = await openAnotherPool(db.knex);
       try {
         await other.knex.transaction(async (trx) => {
           await trx.raw('select pg_advisory_xact_lock(?)', [BACKGROUND_LOCK_KEY]);

@@ -2,6 +2,7 @@
 // a group with other members; otherwise each membership ends as leaving does (SPEC §5), the
 // apps, tokens, sessions and aliases go, history keeps a "deleted user", and a goodbye mail is sent.
 import type { Express } from 'express';
+import type { Knex } from 'knex';
 import request from 'supertest';
 import { useTestDatabase } from '../helpers/db';
 import { testApp, testConfig } from '../helpers/app';
@@ -334,6 +335,25 @@ describe('deleting the account', () => {
   });
 });
 
+/**
+ * Submits the deletion form while `holder` holds a lock it must wait on, waits until it does (seen
+ * in pg_locks), commits the holder, and resolves to the deletion's response.
+ */
+async function deleteWhileHeld(here: Browser, pageHtml: string, holder: Knex.Transaction) {
+  const deletion = started(
+    here.agent
+      .post('/account/delete')
+      .type('form')
+      .send({ _csrf: csrfFrom(pageHtml), current_password: FACTORY_PASSWORD }),
+  );
+  try {
+    await waitUntilWaitingOnLock(db.knex, { blockedBy: await backendPid(holder), finished: () => deletion.done });
+  } finally {
+    await holder.commit();
+  }
+  return deletion.result;
+}
+
 // Two connections at once: PGlite has one, so this runs in the PostgreSQL pass.
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 onPostgres('a deletion racing a co-admin leaving (PostgreSQL)', () => {
@@ -351,19 +371,7 @@ onPostgres('a deletion racing a co-admin leaving (PostgreSQL)', () => {
     const holder = await db.knex.transaction();
     await findGroup(holder, { userId: coAdmin.id }, group.id, { lock: true });
     await holder('memberships').where({ group_id: group.id, user_id: coAdmin.id }).delete();
-    const deletion = started(
-      here.agent
-        .post('/account/delete')
-        .type('form')
-        .send({ _csrf: csrfFrom(page.text), current_password: FACTORY_PASSWORD }),
-    );
-    try {
-      await waitUntilWaitingOnLock(db.knex, { blockedBy: await backendPid(holder), finished: () => deletion.done });
-    } finally {
-      await holder.commit();
-    }
-
-    const res = await deletion.result;
+    const res = await deleteWhileHeld(here, page.text, holder);
     expect(res.status).toBe(409);
     expect(res.text).toContain('Two Admins');
     expect(await userExists(user.id)).toBe(true);
@@ -381,19 +389,7 @@ onPostgres('a deletion racing a co-admin leaving (PostgreSQL)', () => {
     // A join in flight from the user's API token: its membership insert holds the user's row (KEY SHARE).
     const holder = await db.knex.transaction();
     await holder('memberships').insert({ group_id: joined.id, user_id: user.id, role: 'member' });
-    const deletion = started(
-      here.agent
-        .post('/account/delete')
-        .type('form')
-        .send({ _csrf: csrfFrom(page.text), current_password: FACTORY_PASSWORD }),
-    );
-    try {
-      await waitUntilWaitingOnLock(db.knex, { blockedBy: await backendPid(holder), finished: () => deletion.done });
-    } finally {
-      await holder.commit();
-    }
-
-    const res = await deletion.result;
+    const res = await deleteWhileHeld(here, page.text, holder);
     expect(res.status).toBe(409);
     expect(res.text).toContain('Your groups changed while your account was being deleted');
     expect(await userExists(user.id)).toBe(true);

@@ -4,8 +4,7 @@
 import request from 'supertest';
 import { deleteAccount } from '../../src/accounts/deletion';
 import { runBackgroundWork } from '../../src/background';
-import { createDatabase } from '../../src/db';
-import { withDatabase } from '../helpers/environment';
+import { openAnotherPool } from '../helpers/db';
 import { as, ids, useWorld } from '../helpers/world';
 
 const t = useWorld();
@@ -198,13 +197,7 @@ describe('the sync point', () => {
   if (process.env.DATABASE_URL) {
     it('is no later than a transaction still running, so its change comes in the next round', async () => {
       const { world } = t;
-      const { name } = (await t.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name'))
-        .rows[0]!;
-      const other = createDatabase({
-        databaseUrl: withDatabase(process.env.DATABASE_URL!, name),
-        dataDir: '',
-        dbPoolMax: 1,
-      });
+      const other = await openAnotherPool(t.knex);
       try {
         const slow = await other.knex.transaction();
         await slow('tickets')

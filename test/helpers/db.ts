@@ -74,3 +74,16 @@ export function useTestDatabase({ truncate = true } = {}): TestDatabase {
     },
   };
 }
+
+/**
+ * Another pool on the test file's own PostgreSQL database (PostgreSQL only: PGlite has one
+ * connection): a second process, a second worker, a transaction left open beside the app's.
+ */
+export async function openAnotherPool(knex: Knex, dbPoolMax = 1): Promise<Database> {
+  const { rows } = await knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name');
+  return createDatabase({
+    databaseUrl: withDatabase(process.env.DATABASE_URL!, rows[0]!.name),
+    dataDir: '',
+    dbPoolMax,
+  });
+}

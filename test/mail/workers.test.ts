@@ -2,11 +2,10 @@
 // instances). On PostgreSQL the two workers have their own pools, as two processes would; the
 // embedded database has one connection and one process, so there they share it.
 import pino from 'pino';
-import { useTestDatabase } from '../helpers/db';
-import { withDatabase } from '../helpers/environment';
+import { openAnotherPool, useTestDatabase } from '../helpers/db';
 import { testConfig } from '../helpers/app';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp';
-import { createDatabase, type Database } from '../../src/db';
+import type { Database } from '../../src/db';
 import { enqueueMail } from '../../src/mail/outbox';
 import { deliverQueuedMail } from '../../src/mail/delivery';
 import { claimDueMail } from '../../src/mail/store';
@@ -23,9 +22,7 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   transport = createMailTransport(testConfig({ SMTP_URL: smtp.url }));
   if (postgres) {
-    const { name } = (await db.knex.raw<{ rows: Array<{ name: string }> }>('select current_database() as name'))
-      .rows[0]!;
-    other = createDatabase({ databaseUrl: withDatabase(process.env.DATABASE_URL!, name), dataDir: '', dbPoolMax: 2 });
+    other = await openAnotherPool(db.knex, 2);
   } else {
     other = db.db;
   }
