@@ -6,9 +6,9 @@ import { migrateToLatest } from '../src/db';
 import { migrationSource } from '../src/db/migration-source';
 import { seedBulk } from '../src/seed/bulk';
 
-export function databaseUrlFor(baseUrl: string, tickets: number): string {
+export function databaseUrlFor(baseUrl: string, suffix: string | number): string {
   const url = new URL(baseUrl);
-  url.pathname = `/${url.pathname.slice(1)}_bench_${tickets}`;
+  url.pathname = `/${url.pathname.slice(1)}_${typeof suffix === 'number' ? `bench_${suffix}` : suffix}`;
   return url.toString();
 }
 
@@ -27,8 +27,9 @@ export interface Dataset {
   seededSeconds: number | null; // null: it was already there
 }
 
-export async function ensureDataset(baseUrl: string, tickets: number, log: (line: string) => void): Promise<Dataset> {
-  const url = databaseUrlFor(baseUrl, tickets);
+/** The database `<name>_<suffix>` beside DATABASE_URL's, created when missing; its URL. */
+export async function ensureDatabase(baseUrl: string, suffix: string | number): Promise<string> {
+  const url = databaseUrlFor(baseUrl, suffix);
   const name = new URL(url).pathname.slice(1);
   const admin = connect(baseUrl, 1);
   try {
@@ -39,6 +40,12 @@ export async function ensureDataset(baseUrl: string, tickets: number, log: (line
   } finally {
     await admin.destroy();
   }
+  return url;
+}
+
+export async function ensureDataset(baseUrl: string, tickets: number, log: (line: string) => void): Promise<Dataset> {
+  const url = await ensureDatabase(baseUrl, tickets);
+  const name = new URL(url).pathname.slice(1);
   const knex = connect(url);
   try {
     await migrateToLatest(knex);

@@ -140,15 +140,21 @@ async function main() {
       headers: { 'content-type': FORM, authorization: clientAuth },
       body: new URLSearchParams(body).toString(),
     });
-    const next: Record<RequestKind, () => LoadRequest> = {
+    // Codes and refresh tokens are single-use: when they run out, the load stops (and says so).
+    const next: Record<RequestKind, () => LoadRequest | undefined> = {
       code: () =>
-        post({
-          grant_type: 'authorization_code',
-          code: codes[i++ % codes.length]!,
-          redirect_uri: REDIRECT_URI,
-          code_verifier: CODE_VERIFIER,
-        }),
-      refresh: () => post({ grant_type: 'refresh_token', refresh_token: refreshTokens[i++ % refreshTokens.length]! }),
+        i < codes.length
+          ? post({
+              grant_type: 'authorization_code',
+              code: codes[i++]!,
+              redirect_uri: REDIRECT_URI,
+              code_verifier: CODE_VERIFIER,
+            })
+          : undefined,
+      refresh: () =>
+        i < refreshTokens.length
+          ? post({ grant_type: 'refresh_token', refresh_token: refreshTokens[i++]! })
+          : undefined,
       introspect: () => post({ token: accessToken }, '/oauth/introspect'),
       list: () => ({ path: '/api/v1/tickets?limit=50', headers: { authorization: `Bearer ${accessToken}` } }),
       ticket: () => ({
@@ -165,11 +171,15 @@ async function main() {
       seconds,
       warmupSeconds: 0,
       next: next[kind],
+      ok: (status) => status === 200,
       serverPids: () => [app.pid],
     });
     window.toMicros = monotonicMicros();
     window.requests = result.requests;
-    log(`${result.rps.toFixed(0)} req/s, ${result.errors} errors, server CPU ${result.serverCpu?.toFixed(0) ?? '?'} %`);
+    if (result.exhaustedAfter !== undefined) log(`the codes or tokens ran out after ${result.exhaustedAfter} s`);
+    log(
+      `${result.rps.toFixed(0)} req/s, ${result.errors} failures, server CPU ${result.serverCpu?.toFixed(0) ?? '?'} %`,
+    );
   } finally {
     await app.stop();
   }

@@ -1,12 +1,16 @@
 // `npm run bench`: how fast SeatShare is on PostgreSQL, measured side by side in one run with
-// (1) a baseline — a bare Express route running the ticket list's one SQL statement — and
-// (2) a peer — oidc-provider with in-memory storage — for the token endpoint. Load comes from
-// autocannon (as a library): a warm-up that is thrown away, then the measured run, at 32
-// connections and, for latency, at 1. Then the scale curve: the ticket list at a small and a
-// large dataset. Prints a table and writes bench-results/bench-<time>.json (git-ignored).
+// (1) baselines — a bare Express + pg server running the ticket list's one SQL statement, and a
+// ticket write's minimum (one UPDATE and one history INSERT in one transaction) — and (2) peers
+// for the token endpoint: oidc-provider storing in PostgreSQL with as many processes as
+// SeatShare (the like-for-like anchor), and oidc-provider in memory (the runtime's upper bound).
+// Load comes from autocannon (as a library): a warm-up that is thrown away, then the measured
+// run, at 32 connections and, for latency, at 1; only successful replies count (bench/load.ts).
+// Then the scale curve: the ticket list at a small and a large dataset. Prints a table and
+// writes bench-results/bench-<time>.json (git-ignored).
 //
-//   DATABASE_URL=postgres://… npm run bench [-- --tickets 100000 --seconds 10 --scale 10000,1000000]
+//   DATABASE_URL=postgres://… npm run bench [-- --tickets 100000 --seconds 10 --scale 10000,10000000]
 //   npm run bench -- --smoke      (tiny datasets and 2-second loads: proves the bench works)
+//   npm run bench -- --only oauth,oidc-provider   (the rows whose names contain one of these)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +18,7 @@ import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { pageQuery } from '../src/http/pagination';
 import { listTickets } from '../src/api/v1/tickets/queries';
-import { ensureDataset, type Dataset } from './datasets';
+import { ensureDatabase, ensureDataset, type Dataset } from './datasets';
 import {
   CODE_VERIFIER,
   REDIRECT_URI,
@@ -24,7 +28,7 @@ import {
   makeRefreshTokens,
   type Fixtures,
 } from './fixtures';
-import { load, type LoadRequest, type LoadResult } from './load';
+import { load, type Consumable, type LoadRequest, type LoadResult } from './load';
 import { freePort, seatShareEnv, start, type Started } from './processes';
 import { printReport, writeReport, type Row, type ScalePoint } from './report';
 
@@ -37,6 +41,8 @@ export interface BenchOptions {
   warmupSeconds: number;
   scale: number[];
   workers: number;
+  /** Only the rows whose names contain one of these (and the scale curve if one is "scale"). */
+  only?: string[];
   resultsDir: string;
   log: (line: string) => void;
   print: (text: string) => void;
@@ -51,6 +57,7 @@ export function benchOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       warmup: { type: 'string' },
       scale: { type: 'string' },
       workers: { type: 'string' },
+      only: { type: 'string' },
       smoke: { type: 'boolean' },
     },
   });
@@ -72,8 +79,9 @@ export function benchOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     tickets: number(values.tickets, smoke ? 300 : 100_000, 'tickets'),
     seconds: number(values.seconds, smoke ? 2 : 10, 'seconds'),
     warmupSeconds: number(values.warmup, smoke ? 1 : 3, 'warmup'),
-    scale: (values.scale ?? (smoke ? '200,600' : '10000,1000000')).split(',').map((size) => number(size, 0, 'scale')),
+    scale: (values.scale ?? (smoke ? '200,600' : '10000,10000000')).split(',').map((size) => number(size, 0, 'scale')),
     workers: number(values.workers, os.availableParallelism(), 'workers'),
+    ...(values.only ? { only: values.only.split(',') } : {}),
     resultsDir: path.join(ROOT, 'bench-results'),
     log: (line) => process.stderr.write(`bench: ${line}\n`),
     print: (text) => process.stdout.write(text),
@@ -87,11 +95,26 @@ function cycle<T>(items: T[]): () => T {
   return () => items[i++ % items.length]!;
 }
 
-function once<T>(items: T[]): () => T {
-  let i = 0;
-  // Past the end the last item is repeated: its failures show up as errors in the row.
-  return () => items[Math.min(i++, items.length - 1)]!;
+/** Single-use fixtures (codes, refresh tokens), handed out once each; minted by the row's load. */
+function supply(mint: (count: number) => Promise<string[]>, guessPerSecond: number) {
+  const items: string[] = [];
+  let taken = 0;
+  const consumable: Consumable = {
+    guessPerSecond,
+    mint: async (count) => {
+      for (const item of await mint(count)) items.push(item);
+    },
+  };
+  return { consumable, take: (): string | undefined => (taken < items.length ? items[taken++] : undefined) };
 }
+
+/** The success each row measures: the status and the start of the body it must answer. */
+const OK = {
+  list: (status: number, body: string) => status === 200 && body.startsWith('['),
+  object: (status: number, body: string) => status === 200 && body.startsWith('{'),
+  token: (status: number, body: string) => status === 200 && body.includes('"access_token":"'),
+  active: (status: number, body: string) => status === 200 && body.includes('"active":true'),
+};
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const basic = (id: string, secret: string) =>
@@ -134,22 +157,23 @@ export async function runBench(opts: BenchOptions) {
   const { log } = opts;
 
   const main = await ensureDataset(opts.databaseUrl, opts.tickets, log);
+  const peerDatabase = await ensureDatabase(opts.databaseUrl, 'bench_peer');
   const knex = connect(main.url);
   const fixtures = await makeFixtures(knex);
-  // Enough distinct codes and refresh tokens for a fast server: ~4000 a second, warm-up included.
-  const perRun = Math.ceil(4000 * (opts.seconds + opts.warmupSeconds));
-  // The peer keeps codes in memory and on an idle machine exchanged a little over 4000 a second:
-  // codes ran out and the reused last one counted as 1311 errors. Minting more costs it nothing.
-  const peerPerRun = 3 * perRun;
 
-  const ports = { app: await freePort(), baseline: await freePort(), peer: await freePort() };
+  const ports = {
+    app: await freePort(),
+    baseline: await freePort(),
+    peer: await freePort(),
+    memoryPeer: await freePort(),
+  };
   const statementFile = path.join(os.tmpdir(), `seatshare-bench-statement-${process.pid}.json`);
   await baselineStatement(fixtures, statementFile);
   const rows: Row[] = [];
   const scalePoints: ScalePoint[] = [];
   const started: Started[] = [];
   try {
-    log(`starting SeatShare (${opts.workers} workers), the baseline and the peer…`);
+    log(`starting SeatShare (${opts.workers} workers), the baseline and the peers…`);
     const app = await startApp(main.url, ports.app, opts.workers);
     started.push(app);
     const baseline = await start(
@@ -160,29 +184,49 @@ export async function runBench(opts: BenchOptions) {
         DATABASE_URL: main.url,
         WEB_CONCURRENCY: String(opts.workers),
         BASELINE_STATEMENT: statementFile,
+        BASELINE_USER_ID: fixtures.userId,
       },
       ports.baseline,
     );
     started.push(baseline);
+    // The like-for-like peer: its storage in PostgreSQL (same server), as many processes as ours.
     const peer = await start(
-      'oidc-provider',
+      'oidc-provider (PostgreSQL)',
       process.execPath,
       [path.join(__dirname, 'peer-server.mjs')],
-      { CODE_VERIFIER },
+      { CODE_VERIFIER, PEER_DATABASE_URL: peerDatabase, WEB_CONCURRENCY: String(opts.workers) },
       ports.peer,
     );
     started.push(peer);
+    // The runtime's upper bound: everything in one process's memory.
+    const memoryPeer = await start(
+      'oidc-provider (in memory)',
+      process.execPath,
+      [path.join(__dirname, 'peer-server.mjs')],
+      { CODE_VERIFIER, PEER_DATABASE_URL: '', WEB_CONCURRENCY: '1' },
+      ports.memoryPeer,
+    );
+    started.push(memoryPeer);
 
     const [firstCode] = await makeCodes(knex, fixtures, 1);
     const bearer = { authorization: `Bearer ${await accessToken(app, fixtures, firstCode!)}` };
-    const pidsOf = (server: Started) => () => [server.pid];
     const row = async (
       name: string,
       server: Started,
-      next: () => LoadRequest,
-      compareTo?: string,
-      connections = [32],
+      next: () => LoadRequest | undefined,
+      {
+        ok,
+        compareTo,
+        connections = [32],
+        consumable,
+      }: {
+        ok: (status: number, body: string) => boolean;
+        compareTo?: string;
+        connections?: number[];
+        consumable?: Consumable;
+      },
     ) => {
+      if (opts.only && !opts.only.some((part) => name.includes(part))) return;
       for (const c of connections) {
         log(`${name} at ${c} connection(s)…`);
         const result: LoadResult = await load(server.baseUrl, {
@@ -190,7 +234,9 @@ export async function runBench(opts: BenchOptions) {
           seconds: opts.seconds,
           warmupSeconds: opts.warmupSeconds,
           next,
-          serverPids: pidsOf(server),
+          ok,
+          consumable,
+          serverPids: () => [server.pid],
         });
         rows.push({ name, server: server.name, compareTo, ...result });
       }
@@ -199,79 +245,138 @@ export async function runBench(opts: BenchOptions) {
     const v1 = '/api/v1';
     const visible = cycle(fixtures.visibleTicketIds);
     const owned = cycle(fixtures.ownedTicketIds);
+    const json = { 'content-type': 'application/json' };
     let patches = 0;
 
-    await row('ticket list (baseline)', baseline, () => ({ path: '/tickets' }), undefined, [32, 1]);
-    await row('ticket list (baseline, named)', baseline, () => ({ path: '/tickets-named' }), undefined, [32, 1]);
+    await row('ticket list (baseline)', baseline, () => ({ path: '/tickets' }), { ok: OK.list, connections: [32, 1] });
+    await row('ticket list (baseline, named)', baseline, () => ({ path: '/tickets-named' }), {
+      ok: OK.list,
+      connections: [32, 1],
+    });
+    await row('GET /tickets?limit=50', app, () => ({ path: `${v1}/tickets?limit=50`, headers: bearer }), {
+      ok: OK.list,
+      compareTo: 'ticket list (baseline, named)',
+      connections: [32, 1],
+    });
     await row(
-      'GET /tickets?limit=50',
+      'GET /tickets?group_id&show=future',
       app,
-      () => ({ path: `${v1}/tickets?limit=50`, headers: bearer }),
-      'ticket list (baseline)',
-      [32, 1],
+      () => ({ path: `${v1}/tickets?group_id=${fixtures.groupId}&show=future`, headers: bearer }),
+      { ok: OK.list },
     );
-    await row('GET /tickets?group_id&show=future', app, () => ({
-      path: `${v1}/tickets?group_id=${fixtures.groupId}&show=future`,
-      headers: bearer,
-    }));
-    await row('GET /events?show=future', app, () => ({ path: `${v1}/events?show=future`, headers: bearer }));
-    await row('GET /tickets/:id', app, () => ({ path: `${v1}/tickets/${visible()}`, headers: bearer }));
-    await row('PATCH /tickets/:id', app, () => ({
-      method: 'PATCH',
-      path: `${v1}/tickets/${owned()}`,
-      headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ note: `bench ${patches++}` }),
-    }));
-
-    const peerMint = (await (await fetch(`${peer.baseUrl}/__mint?codes=${peerPerRun}`)).json()) as {
-      codes: string[];
-      accessToken: string;
-    };
-    const peerAuth = basic('bench', 'bench-secret-0123456789abcdef0123456789abcdef');
-    const peerCodes = once(peerMint.codes);
-    await row('code exchange (oidc-provider)', peer, () => ({
-      method: 'POST',
-      path: '/token',
-      headers: { 'content-type': FORM, authorization: peerAuth },
-      body: form({
-        grant_type: 'authorization_code',
-        code: peerCodes(),
-        redirect_uri: REDIRECT_URI,
-        code_verifier: CODE_VERIFIER,
-      }),
-    }));
-    await row('introspection (oidc-provider)', peer, () => ({
-      method: 'POST',
-      path: '/token/introspection',
-      headers: { 'content-type': FORM, authorization: peerAuth },
-      body: form({ token: peerMint.accessToken }),
-    }));
-
-    const clientAuth = basic(fixtures.clientId, fixtures.clientSecret);
-    const codes = once(await makeCodes(knex, fixtures, perRun));
+    await row('GET /events?show=future', app, () => ({ path: `${v1}/events?show=future`, headers: bearer }), {
+      ok: OK.list,
+    });
+    await row('GET /tickets/:id', app, () => ({ path: `${v1}/tickets/${visible()}`, headers: bearer }), {
+      ok: OK.object,
+    });
+    const wrote = (status: number, body: string) => status === 200 && body.includes('"note":"bench ');
     await row(
-      'POST /oauth/token (code)',
+      'ticket write (baseline)',
+      baseline,
+      () => ({
+        method: 'PATCH',
+        path: `/tickets/${owned()}`,
+        headers: json,
+        body: JSON.stringify({ note: `bench ${patches++}` }),
+      }),
+      { ok: wrote },
+    );
+    await row(
+      'PATCH /tickets/:id',
       app,
       () => ({
-        method: 'POST',
-        path: '/oauth/token',
-        headers: { 'content-type': FORM, authorization: clientAuth },
-        body: form({
-          grant_type: 'authorization_code',
-          code: codes(),
-          redirect_uri: REDIRECT_URI,
-          code_verifier: CODE_VERIFIER,
-        }),
+        method: 'PATCH',
+        path: `${v1}/tickets/${owned()}`,
+        headers: { ...bearer, ...json },
+        body: JSON.stringify({ note: `bench ${patches++}` }),
       }),
-      'code exchange (oidc-provider)',
+      { ok: wrote, compareTo: 'ticket write (baseline)' },
     );
-    const refreshTokens = once(await makeRefreshTokens(knex, fixtures, perRun));
-    await row('POST /oauth/token (refresh)', app, () => ({
+
+    // The peers: codes minted straight into their storage, as a finished authorization would.
+    const peerAuth = basic('bench', 'bench-secret-0123456789abcdef0123456789abcdef');
+    for (const [server, storage, guessPerSecond] of [
+      [peer, 'PostgreSQL', 3000],
+      [memoryPeer, 'in memory', 10000],
+    ] as const) {
+      const mint = async (count: number) =>
+        (await (await fetch(`${server.baseUrl}/__mint?codes=${count}`)).json()) as {
+          codes: string[];
+          accessToken: string;
+        };
+      const codes = supply(async (count) => (await mint(count)).codes, guessPerSecond);
+      await row(
+        `code exchange (oidc-provider, ${storage})`,
+        server,
+        () => {
+          const code = codes.take();
+          return code === undefined
+            ? undefined
+            : {
+                method: 'POST',
+                path: '/token',
+                headers: { 'content-type': FORM, authorization: peerAuth },
+                body: form({
+                  grant_type: 'authorization_code',
+                  code,
+                  redirect_uri: REDIRECT_URI,
+                  code_verifier: CODE_VERIFIER,
+                }),
+              };
+        },
+        { ok: OK.token, consumable: codes.consumable },
+      );
+      const { accessToken: peerToken } = await mint(1);
+      await row(
+        `introspection (oidc-provider, ${storage})`,
+        server,
+        () => ({
+          method: 'POST',
+          path: '/token/introspection',
+          headers: { 'content-type': FORM, authorization: peerAuth },
+          body: form({ token: peerToken }),
+        }),
+        { ok: OK.active },
+      );
+    }
+
+    const clientAuth = basic(fixtures.clientId, fixtures.clientSecret);
+    const tokenRequest = (fields: Record<string, string>): LoadRequest => ({
       method: 'POST',
       path: '/oauth/token',
       headers: { 'content-type': FORM, authorization: clientAuth },
-      body: form({ grant_type: 'refresh_token', refresh_token: refreshTokens() }),
-    }));
+      body: form(fields),
+    });
+    const codes = supply((count) => makeCodes(knex, fixtures, count), 3000);
+    await row(
+      'POST /oauth/token (code)',
+      app,
+      () => {
+        const code = codes.take();
+        return code === undefined
+          ? undefined
+          : tokenRequest({
+              grant_type: 'authorization_code',
+              code,
+              redirect_uri: REDIRECT_URI,
+              code_verifier: CODE_VERIFIER,
+            });
+      },
+      { ok: OK.token, compareTo: 'code exchange (oidc-provider, PostgreSQL)', consumable: codes.consumable },
+    );
+    const refreshTokens = supply((count) => makeRefreshTokens(knex, fixtures, count), 3000);
+    await row(
+      'POST /oauth/token (refresh)',
+      app,
+      () => {
+        const refreshToken = refreshTokens.take();
+        return refreshToken === undefined
+          ? undefined
+          : tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
+      },
+      { ok: OK.token, compareTo: 'code exchange (oidc-provider, PostgreSQL)', consumable: refreshTokens.consumable },
+    );
     const introspected = bearer.authorization.slice('Bearer '.length);
     await row(
       'POST /oauth/introspect',
@@ -282,14 +387,14 @@ export async function runBench(opts: BenchOptions) {
         headers: { 'content-type': FORM, authorization: clientAuth },
         body: form({ token: introspected }),
       }),
-      'introspection (oidc-provider)',
+      { ok: OK.active, compareTo: 'introspection (oidc-provider, PostgreSQL)' },
     );
     await knex.destroy();
 
     for (const server of started.splice(0)) await server.stop();
 
     // The scale curve: the same request for the same kind of user, on datasets of growing size.
-    for (const size of opts.scale) {
+    for (const size of opts.only && !opts.only.includes('scale') ? [] : opts.scale) {
       const dataset: Dataset = await ensureDataset(opts.databaseUrl, size, log);
       const db = connect(dataset.url);
       const at = await makeFixtures(db);
@@ -307,6 +412,7 @@ export async function runBench(opts: BenchOptions) {
             seconds: opts.seconds,
             warmupSeconds: opts.warmupSeconds,
             next: () => ({ path: `${v1}/tickets?limit=50`, headers }),
+            ok: OK.list,
             serverPids: () => [scaled.pid],
           }),
         );
