@@ -5,6 +5,9 @@
 // and npm run bench shows what naming them gains. The name is a digest of the SQL text, so
 // one text always has one name; values stay parameters.
 //
+// Hot writes that are one statement (the code exchange's spend-and-issue) go the same way
+// through rawPrepared.
+//
 // PGlite (one connection, in process) and transactions (their own connection) go through
 // knex as before.
 import { createHash } from 'node:crypto';
@@ -33,13 +36,15 @@ function nameOf(sql: string): string {
   return name;
 }
 
-export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
-  const client = db.client as KnexClient;
-  if (client.config.client !== 'pg' || db.isTransaction) return (await query) as T[];
-  const { sql, bindings } = query.toSQL().toNative();
+async function runNamed<T>(
+  client: KnexClient,
+  sql: string,
+  bindings: readonly unknown[],
+  method: string,
+): Promise<T[]> {
   const name = nameOf(sql);
   // Listeners of knex's 'query' event (the statement-count tests) see these statements too.
-  client.emit('query', { sql, bindings, method: 'select', name });
+  client.emit('query', { sql, bindings, method, name });
   const connection = (await client.acquireConnection()) as PgConnection;
   try {
     const result = await connection.query({ name, text: sql, values: bindings });
@@ -47,6 +52,21 @@ export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Pro
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
+  const client = db.client as KnexClient;
+  if (client.config.client !== 'pg' || db.isTransaction) return (await query) as T[];
+  const { sql, bindings } = query.toSQL().toNative();
+  return runNamed<T>(client, sql, bindings, 'select');
+}
+
+/** A raw statement (a write with RETURNING, say) as a named statement; its rows. */
+export async function rawPrepared<T>(db: Knex, query: Knex.Raw): Promise<T[]> {
+  const client = db.client as KnexClient;
+  if (client.config.client !== 'pg' || db.isTransaction) return ((await query) as { rows: T[] }).rows;
+  const { sql, bindings } = query.toSQL().toNative();
+  return runNamed<T>(client, sql, bindings, 'raw');
 }
 
 /** The first row of a prepared select (the query should say `limit 1` or `.first()`-like). */

@@ -1,11 +1,9 @@
 // The model @node-oauth/oauth2-server calls. The library runs the grants; this file adds what
 // it lacks (../shared/notes/oauth-library.md §2.5): public clients never authenticate with a
-// secret and confidential ones always do, a code is spent by the very statement that reads it
-// and a replay revokes the family it started, a refresh token is spent and its successor stored
-// by one statement, and a rotated refresh token presented again revokes its whole family.
-//
-// The authorization_code grant runs in one transaction (server.ts builds this model over it
-// for each exchange): spending the code and storing its tokens commit together.
+// secret and confidential ones always do, a code is spent by the very statement that stores
+// its tokens (and by the grant when it refuses, server.ts) and a replay revokes the family it
+// started, a refresh token is spent and its successor stored by one statement, and a rotated
+// refresh token presented again revokes its whole family.
 //
 // The `user` object the library carries from getAuthorizationCode / getRefreshToken into
 // saveToken is how a new token learns its code or the refresh token it replaces.
@@ -101,18 +99,16 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
     },
 
     /**
-     * The first presentation of a code spends it, whatever follows (another client's, expired,
-     * a wrong redirect_uri or PKCE verifier): one UPDATE … RETURNING reads and spends it, and the
-     * grant's transaction commits the spend even when the library then refuses. A code presented
-     * again is a replay: the family it started is revoked (RFC 6749 §4.1.2). A redemption racing
-     * the first waits on the code's row until the first has committed its tokens, so it finds
-     * them to revoke.
+     * Reads a code (a named statement). A code presented again once spent is a replay: the
+     * family it started is revoked (RFC 6749 §4.1.2). The code is spent by saveToken, in the
+     * statement that stores its tokens; a refused exchange spends it too (server.ts), so the
+     * first presentation uses a code up whatever follows.
      */
     async getAuthorizationCode(code) {
-      const row = await store.spendCode(knex, code);
-      if (!row) {
-        const spent = await store.findCode(knex, code);
-        if (spent?.consumed_at) await store.revokeTokensOfCode(knex, spent.id);
+      const row = await store.findCode(knex, code);
+      if (!row) return false;
+      if (row.consumed_at) {
+        await store.revokeTokensOfCode(knex, row.id);
         return false;
       }
       return {
@@ -127,7 +123,7 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
       };
     },
 
-    /** Already spent by getAuthorizationCode, before any check the library makes. */
+    /** Spent by saveToken, with the tokens, or by the grant when it refuses. */
     revokeAuthorizationCode() {
       return Promise.resolve(true);
     },
@@ -156,12 +152,19 @@ export function createModel(knex: Knex, settings: ModelSettings): AuthorizationC
           throw new InvalidGrantError('Invalid grant: refresh token is invalid');
         }
       } else {
-        await store.saveToken(
+        if (!u.authorizationCodeId) throw new Error('A new family is issued from a code.');
+        const issuedFromCode = await store.spendCodeForTokens(
           knex,
+          u.authorizationCodeId,
           issued,
-          { clientId: client.id, userId: u.id, authorizationCodeId: u.authorizationCodeId },
           settings.refreshFamilyMaxDays,
         );
+        if (!issuedFromCode) {
+          // Spent since getAuthorizationCode read it: a concurrent redemption (a replay) won, and
+          // committed its tokens before this statement went on; they are revoked, as for any replay.
+          await store.revokeTokensOfCode(knex, u.authorizationCodeId);
+          throw new InvalidGrantError('Invalid grant: authorization code is invalid');
+        }
       }
       return { ...token, client, user: { id: u.id } };
     },

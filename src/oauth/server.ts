@@ -1,5 +1,5 @@
 // The @node-oauth/oauth2-server instance and its options (SPEC §3), with our authorization_code
-// grant: the library's, run in one transaction and answering a changed redirect_uri with
+// grant: the library's, spending a code it refuses and answering a changed redirect_uri with
 // invalid_grant (RFC 6749 §5.2).
 import OAuth2Server, {
   InvalidGrantError,
@@ -9,8 +9,13 @@ import OAuth2Server, {
 } from '@node-oauth/oauth2-server';
 import type { Knex } from 'knex';
 import { createModel, type ModelSettings } from './model';
+import {
+  ACCESS_TOKEN_LIFETIME_SECONDS,
+  CODE_LIFETIME_SECONDS,
+  REFRESH_TOKEN_LIFETIME_SECONDS,
+  spendRefusedCode,
+} from './store';
 import { OAUTH_ERRORS, type OAuthFailure } from './protocol';
-import { ACCESS_TOKEN_LIFETIME_SECONDS, CODE_LIFETIME_SECONDS, REFRESH_TOKEN_LIFETIME_SECONDS } from './store';
 
 interface CodeGrant extends OAuth2Server.AbstractGrantType {
   model: unknown;
@@ -33,33 +38,28 @@ function asLibraryError(failure: OAuthFailure): OAuthError {
     : new InvalidRequestError(failure.description);
 }
 
-/** A refusal the client must hear; anything else (server_error, a database error) undoes the transaction. */
+/** A refusal the client must hear; anything else (server_error, a database error) spends nothing. */
 function isRefusal(error: unknown): error is OAuthError {
   return error instanceof OAuthError && !(error instanceof ServerError);
 }
 
-function codeGrantType(knex: Knex, settings: ModelSettings) {
-  return class TransactionalCodeGrant extends LibraryCodeGrant {
+function codeGrantType(knex: Knex) {
+  return class CodeGrant extends LibraryCodeGrant {
     /**
-     * SPEC §3: spending the code and storing its tokens are one transaction, so a replay racing
-     * this exchange (it waits on the code's row) finds the tokens to revoke. A refusal after the
-     * code was read (a wrong verifier or redirect_uri, another client's or expired code, a
-     * replay's revocations) is committed, then answered: the code stays spent.
+     * SPEC §3: a successful exchange spends its code in the statement that stores its tokens
+     * (store.spendCodeForTokens), so a replay racing it (waiting on the code's row) finds the
+     * tokens to revoke. A refusal after the code was read (a wrong verifier or redirect_uri,
+     * another client's or expired code) spends it before it is answered: the first
+     * presentation uses a code up, whatever follows.
      */
     override async handle(request: OAuth2Server.Request, client: OAuth2Server.Client): Promise<OAuth2Server.Token> {
-      const outcome = await knex.transaction(
-        async (trx): Promise<{ token: OAuth2Server.Token } | { refusal: OAuthError }> => {
-          this.model = createModel(trx, settings);
-          try {
-            return { token: await super.handle(request, client) };
-          } catch (error) {
-            if (isRefusal(error)) return { refusal: error }; // committed
-            throw error; // rolled back
-          }
-        },
-      );
-      if ('refusal' in outcome) throw outcome.refusal;
-      return outcome.token;
+      try {
+        return await super.handle(request, client);
+      } catch (error) {
+        const code = (request.body as Record<string, unknown>).code;
+        if (isRefusal(error) && typeof code === 'string' && code !== '') await spendRefusedCode(knex, code);
+        throw error;
+      }
     }
 
     /**
@@ -86,6 +86,6 @@ export function createOAuthServer(knex: Knex, settings: ModelSettings): OAuth2Se
     // that sends no secret, so this relaxes nothing for them.
     requireClientAuthentication: { refresh_token: false },
     enablePlainPKCE: false,
-    extendedGrantTypes: { authorization_code: codeGrantType(knex, settings) },
+    extendedGrantTypes: { authorization_code: codeGrantType(knex) },
   } as OAuth2Server.ServerOptions);
 }

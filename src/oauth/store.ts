@@ -1,7 +1,7 @@
 // Data access of the authorization server: clients, codes, tokens, consents. Every secret is
 // looked up by its SHA-256 digest through a unique index; every "use once" is a conditional
 // UPDATE whose row count says whether this caller won.
-import { selectFirstPrepared } from '../db/prepared';
+import { rawPrepared, selectFirstPrepared } from '../db/prepared';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashToken, tokenMatchesHash } from '../security/tokens';
@@ -69,26 +69,20 @@ export function findCode(knex: Knex, code: string): Promise<CodeRow | undefined>
 }
 
 /**
- * Reads and spends a code in one statement: the row if this call spent it; undefined when the
- * code is unknown or was spent before (a replay, or a concurrent redemption that won).
+ * Spends a code that a refused exchange presented (another client's, expired, a wrong
+ * redirect_uri or PKCE verifier): whatever follows its first presentation, a code is used up.
+ * Found spent instead, it was redeemed by an exchange that raced this one (this statement
+ * waited on its row): this presentation is a replay like any other, and revokes what that
+ * exchange issued.
  */
-export async function spendCode(knex: Knex, code: string): Promise<CodeRow | undefined> {
-  const [row] = await knex('oauth_authorization_codes')
+export async function spendRefusedCode(knex: Knex, code: string): Promise<void> {
+  const spent = await knex('oauth_authorization_codes')
     .where({ code_hash: hashToken(code) })
     .whereNull('consumed_at')
-    .update({ consumed_at: knex.fn.now() })
-    .returning<CodeRow[]>([
-      'id',
-      'client_id',
-      'user_id',
-      'redirect_uri',
-      'scope',
-      'code_challenge',
-      'code_challenge_method',
-      'expires_at',
-      'consumed_at',
-    ]);
-  return row;
+    .update({ consumed_at: knex.fn.now() });
+  if (spent > 0) return;
+  const row = await findCode(knex, code);
+  if (row?.consumed_at) await revokeTokensOfCode(knex, row.id);
 }
 
 /**
@@ -120,30 +114,51 @@ export function familyEndsAt(startedAt: Date, familyMaxDays: number): Date {
   return new Date(startedAt.getTime() + familyMaxDays * DAY_MS);
 }
 
-/** The first tokens of a new family (the authorization_code grant). */
-export async function saveToken(
+/**
+ * The authorization_code grant's write (SPEC §3): spends the code and stores the first tokens
+ * of its new family in ONE statement, so nobody ever sees the code spent without its tokens: a
+ * replay or an app revocation that waited on the code's row finds them to revoke. False when
+ * the code was spent meanwhile (a concurrent redemption won, or the app was revoked): nothing
+ * was stored. One statement is also one round trip where a transaction took four.
+ */
+export async function spendCodeForTokens(
   knex: Knex,
+  codeId: string,
   token: IssuedToken,
-  link: { clientId: string; userId: string; authorizationCodeId?: string },
   familyMaxDays: number,
-): Promise<void> {
+): Promise<boolean> {
   const startedAt = new Date();
   const familyEnd = familyEndsAt(startedAt, familyMaxDays);
-  await knex('oauth_tokens').insert({
-    access_token_hash: hashToken(token.accessToken),
-    access_token_expires_at: token.accessTokenExpiresAt,
-    refresh_token_hash: token.refreshToken ? hashToken(token.refreshToken) : null,
-    refresh_token_expires_at:
-      token.refreshToken && token.refreshTokenExpiresAt
-        ? new Date(Math.min(token.refreshTokenExpiresAt.getTime(), familyEnd.getTime()))
-        : null,
-    family_id: randomUUID(),
-    family_started_at: startedAt,
-    client_id: link.clientId,
-    user_id: link.userId,
-    scope: token.scope,
-    authorization_code_id: link.authorizationCodeId ?? null,
-  });
+  const refreshExpiresAt =
+    token.refreshToken && token.refreshTokenExpiresAt
+      ? new Date(Math.min(token.refreshTokenExpiresAt.getTime(), familyEnd.getTime()))
+      : null;
+  const rows = await rawPrepared(
+    knex,
+    knex.raw(
+      `with spent as (
+         update oauth_authorization_codes set consumed_at = now()
+          where id = ? and consumed_at is null
+         returning id, client_id, user_id
+       )
+       insert into oauth_tokens (access_token_hash, access_token_expires_at, refresh_token_hash,
+                                 refresh_token_expires_at, family_id, family_started_at, client_id, user_id,
+                                 scope, authorization_code_id)
+       select ?, ?, ?, ?, ?, ?, client_id, user_id, ?::text[], id from spent
+       returning id`,
+      [
+        codeId,
+        hashToken(token.accessToken),
+        token.accessTokenExpiresAt,
+        token.refreshToken ? hashToken(token.refreshToken) : null,
+        refreshExpiresAt,
+        randomUUID(),
+        startedAt,
+        token.scope,
+      ],
+    ),
+  );
+  return rows.length === 1;
 }
 
 /**

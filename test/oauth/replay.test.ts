@@ -102,6 +102,24 @@ onPostgres('races (PostgreSQL)', () => {
     expect(await accessTokenState(app, client, won.body.access_token)).toEqual(revoked);
   });
 
+  it('a replay with a wrong verifier racing the exchange is refused, and revokes the tokens the exchange stored', async () => {
+    const app = testApp(db.db);
+    const { client, user, fields } = await codeFor();
+    const held = await holdUser(user.id);
+    const winner = started(post(app, fields));
+    await waitUntilWaitingOnLock(db.knex, { blockedBy: held.pid, finished: () => winner.done });
+    // It read the code before the winner committed; refused, it spends the code — and waits
+    // on the winner's row to do so, then finds the code redeemed: a replay.
+    const replay = started(post(app, { ...fields, code_verifier: 'x'.repeat(43) }));
+    await waitUntilWaitingOnLock(db.knex, { sessions: 2, finished: () => replay.done });
+    await held.release();
+    const [won, replayed] = await Promise.all([winner.result, replay.result]);
+    expect(won.status).toBe(200);
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.error).toBe('invalid_grant');
+    expect(await accessTokenState(app, client, won.body.access_token)).toEqual(revoked);
+  });
+
   it('reuse of a rotated refresh token racing the next rotation revokes the successor too', async () => {
     const app = testApp(db.db);
     const client = await buildClient(db.knex);
