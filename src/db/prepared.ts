@@ -8,8 +8,10 @@
 // Hot writes that are one statement (the code exchange's spend-and-issue) go the same way
 // through rawPrepared.
 //
-// PGlite (one connection, in process) and transactions (their own connection) go through
-// knex as before.
+// Inside a transaction they run on the transaction's connection (knex's transaction client
+// hands out that one): the PATCH of a ticket reads its big presented row, locked, and again
+// after the write, and planning them on every request was most of its PostgreSQL CPU (#18).
+// PGlite (one connection, in process) goes through knex as before.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
@@ -56,7 +58,7 @@ async function runNamed<T>(
 
 export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
   const client = db.client as KnexClient;
-  if (client.config.client !== 'pg' || db.isTransaction) return (await query) as T[];
+  if (client.config.client !== 'pg') return (await query) as T[];
   const { sql, bindings } = query.toSQL().toNative();
   return runNamed<T>(client, sql, bindings, 'select');
 }
@@ -64,7 +66,7 @@ export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Pro
 /** A raw statement (a write with RETURNING, say) as a named statement; its rows. */
 export async function rawPrepared<T>(db: Knex, query: Knex.Raw): Promise<T[]> {
   const client = db.client as KnexClient;
-  if (client.config.client !== 'pg' || db.isTransaction) return ((await query) as { rows: T[] }).rows;
+  if (client.config.client !== 'pg') return ((await query) as { rows: T[] }).rows;
   const { sql, bindings } = query.toSQL().toNative();
   return runNamed<T>(client, sql, bindings, 'raw');
 }

@@ -16,6 +16,7 @@ import { isValidAliasChoice, SEAT_FIELDS } from '../../../policies/rules';
 import { visibleAliases, visibleUsers } from '../../../policies/scopes';
 import { recordDeletions } from './history';
 import type { TicketRow } from './presenter';
+import { findTicket } from './queries';
 import type { TicketChanges } from './schema';
 
 type Column = 'cost' | 'note' | 'assignee_id' | 'alias_id' | 'section' | 'row' | 'seat';
@@ -93,18 +94,25 @@ function historyAction(diff: Diff): 'assigned' | 'unassigned' | 'updated' {
   return diff.assignee_id[1] === null ? 'unassigned' : 'assigned';
 }
 
-/** Writes the diff and its history row; no diff, no write. */
+/**
+ * Writes the diff and its history row; no diff, no write. Returns the ticket as it now is:
+ * when only its own columns changed (no assignee or alias, whose names it shows) it is the
+ * locked row with the diff and the new version applied, with no second read (#18: the re-read
+ * was a third of a PATCH's statements).
+ */
 export async function saveTicketChanges(
   trx: Knex.Transaction,
   actor: Actor,
   ticket: Authorized<TicketRow>,
   diff: Diff,
-): Promise<void> {
+): Promise<TicketRow | undefined> {
   const columns = Object.fromEntries(Object.entries(diff).map(([field, [, value]]) => [field, value]));
-  if (Object.keys(columns).length === 0) return;
-  await trx('tickets')
+  if (Object.keys(columns).length === 0) return ticket;
+  const [saved] = await trx('tickets')
     .where({ id: ticket.id })
-    .update({ ...columns, updated_at: trx.fn.now() });
+    .update({ ...columns, updated_at: trx.fn.now() })
+    // The changed columns as stored (a cost of "32.5" reads back "32.50"), with the new version.
+    .returning<Partial<TicketRow>[]>(['version', 'updated_at', ...Object.keys(columns)]);
   await trx('ticket_history').insert({
     ticket_id: ticket.id,
     group_id: ticket.group_id,
@@ -112,6 +120,8 @@ export async function saveTicketChanges(
     action: historyAction(diff),
     changes: JSON.stringify(diff),
   });
+  if (diff.assignee_id || diff.alias_id) return findTicket(trx, actor, ticket.id);
+  return { ...ticket, ...saved };
 }
 
 /** Deletes the ticket; its history keeps a row saying what was deleted. */

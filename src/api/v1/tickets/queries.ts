@@ -126,6 +126,5 @@ export async function findTicket(
   { lock = false } = {},
 ): Promise<TicketRow | undefined> {
   const query = withSummaries(db, visibleTickets(db, actor)).where('t.id', id);
-  if (lock) return query.forUpdate('t').first<TicketRow | undefined>();
-  return selectFirstPrepared<TicketRow>(db, query);
+  return selectFirstPrepared<TicketRow>(db, lock ? query.forUpdate('t') : query);
 }

@@ -113,8 +113,7 @@ export function ticketRoutes(knex: Knex, config: Config, guards: RequestHandler[
           mayUpdateTicket(actor, found, body),
         );
         requireMatch(req, ticketTag(ticket));
-        await saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
-        return findTicket(trx, actor, ticket.id);
+        return saveTicketChanges(trx, actor, ticket, await resolveTicketChanges(trx, actor, ticket, body));
       });
       const ticket = authorize(updated);
       withTag(res, ticketTag(ticket)).json(presentTicket(ticket));
