@@ -23,7 +23,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { apiAuthentication } from './auth/api-authentication';
 import { authenticateRoute } from './auth/authenticate-route';
 import { createPassport } from './auth/passport';
-import { createOAuthServer } from './oauth/server';
+import { createOAuthServer, tokenRequestModels } from './oauth/server';
 import { authorizationEndpoint } from './oauth/authorize';
 import { consentPage } from './web/consent-page';
 import { tokenRoutes } from './oauth/token';
@@ -126,7 +126,7 @@ export function createApp(
   const oauth = createOAuthServer(knex, config);
   const protocol = Router();
   protocol.use(metadataRoutes(config.baseUrl));
-  protocol.use(tokenRoutes(oauth, rateLimiters.tokenEndpoints));
+  protocol.use(tokenRoutes(oauth, rateLimiters.tokenEndpoints, tokenRequestModels(knex, config)));
   protocol.use(revocationRoutes(knex, config, rateLimiters.tokenEndpoints));
   protocol.use(oauthErrorHandler);
   app.use(protocol);

@@ -8,7 +8,7 @@ import OAuth2Server, {
   ServerError,
 } from '@node-oauth/oauth2-server';
 import type { Knex } from 'knex';
-import { createModel, type ModelSettings } from './model';
+import { createModel, tokenRequestModel, type Model, type ModelSettings, type TokenRequestParts } from './model';
 import {
   ACCESS_TOKEN_LIFETIME_SECONDS,
   CODE_LIFETIME_SECONDS,
@@ -88,4 +88,10 @@ export function createOAuthServer(knex: Knex, settings: ModelSettings): OAuth2Se
     enablePlainPKCE: false,
     extendedGrantTypes: { authorization_code: codeGrantType(knex) },
   } as OAuth2Server.ServerOptions);
+}
+
+/** For the token endpoint: the model of each request, reading its client and grant together. */
+export function tokenRequestModels(knex: Knex, settings: ModelSettings): (parts: TokenRequestParts) => Model {
+  const model = createModel(knex, settings);
+  return (parts) => tokenRequestModel(knex, settings, model, parts);
 }

@@ -57,12 +57,66 @@ const CLIENT_WITH_TOKEN = `select caller.id as caller_id, caller.client_type as 
     left join users as u on u.id = t.user_id
    where caller.client_id = ? limit 1`;
 
+// A token request's client and the code or refresh token it presents, in one statement (the
+// library asks for them one after the other: a round trip saved per exchange). The client's
+// columns are prefixed; the grant's are whole, null when it names nothing.
+const CLIENT_COLUMNS = `c.id as c_id, c.client_id as c_client_id, c.name as c_name, c.client_type as c_client_type,
+         c.redirect_uris as c_redirect_uris, c.secret_hash as c_secret_hash`;
+const CLIENT_WITH_CODE = `select ${CLIENT_COLUMNS}, k.*
+    from oauth_clients as c left join oauth_authorization_codes as k on k.code_hash = ?
+   where c.client_id = ? limit 1`;
+const CLIENT_WITH_REFRESH_TOKEN = `select ${CLIENT_COLUMNS}, t.*
+    from oauth_clients as c left join oauth_tokens as t on t.refresh_token_hash = ?
+   where c.client_id = ? limit 1`;
+
 async function firstRow<T>(knex: Knex, sql: string, bindings: readonly Knex.RawBinding[]): Promise<T | undefined> {
   return (await rawPrepared<T>(knex, knex.raw(sql, bindings)))[0];
 }
 
 export function findClientByClientId(knex: Knex, clientId: string): Promise<ClientRow | undefined> {
   return firstRow<ClientRow>(knex, CLIENT_BY_CLIENT_ID, [clientId]);
+}
+
+export type TokenClient = Pick<
+  ClientRow,
+  'id' | 'client_id' | 'name' | 'client_type' | 'redirect_uris' | 'secret_hash'
+>;
+
+type Prefixed = { c_id: string; c_client_id: string; c_name: string; c_client_type: ClientRow['client_type'] };
+type WithClient = Prefixed & { c_redirect_uris: string[]; c_secret_hash: string | null; id: string | null };
+
+function splitClient<T>(row: WithClient | undefined): { client?: TokenClient; grant?: T } {
+  if (!row) return {};
+  const { c_id, c_client_id, c_name, c_client_type, c_redirect_uris, c_secret_hash, ...grant } = row;
+  const client = {
+    id: c_id,
+    client_id: c_client_id,
+    name: c_name,
+    client_type: c_client_type,
+    redirect_uris: c_redirect_uris,
+    secret_hash: c_secret_hash,
+  };
+  return grant.id === null ? { client } : { client, grant: grant as T };
+}
+
+/** The client a token request names and the code it presents (either may be missing). */
+export async function findClientAndCode(
+  knex: Knex,
+  clientId: string,
+  code: string,
+): Promise<{ client?: TokenClient; grant?: CodeRow }> {
+  return splitClient<CodeRow>(await firstRow<WithClient>(knex, CLIENT_WITH_CODE, [hashToken(code), clientId]));
+}
+
+/** The client a token request names and the refresh token it presents (either may be missing). */
+export async function findClientAndRefreshToken(
+  knex: Knex,
+  clientId: string,
+  refreshToken: string,
+): Promise<{ client?: TokenClient; grant?: TokenRow }> {
+  return splitClient<TokenRow>(
+    await firstRow<WithClient>(knex, CLIENT_WITH_REFRESH_TOKEN, [hashToken(refreshToken), clientId]),
+  );
 }
 
 /** A confidential client's secret, compared in constant time against the stored digest. */

@@ -17,6 +17,7 @@ import {
   sendOAuthJson,
 } from './protocol';
 import { GRANT_TYPES } from './metadata';
+import type { Model, TokenRequestParts } from './model';
 
 /** Every parameter of the grants we offer; anything else is ignored, never handed on. */
 const TOKEN_PARAMETERS = [
@@ -31,7 +32,16 @@ const TOKEN_PARAMETERS = [
 ] as const;
 type TokenParameters = Partial<Record<(typeof TOKEN_PARAMETERS)[number], string>>;
 
-async function exchange(oauth: OAuth2Server, req: Request, res: Response, params: TokenParameters): Promise<void> {
+/** The model of one token request (server.ts tokenRequestModels). */
+export type ModelFor = (parts: TokenRequestParts) => Model;
+
+async function exchange(
+  oauth: OAuth2Server,
+  modelFor: ModelFor,
+  req: Request,
+  res: Response,
+  params: TokenParameters,
+): Promise<void> {
   // RFC 6749 §5.2: a grant type we do not offer (password, client_credentials, …) is
   // unsupported_grant_type for every client.
   if (params.grant_type && !GRANT_TYPES.includes(params.grant_type))
@@ -52,7 +62,15 @@ async function exchange(oauth: OAuth2Server, req: Request, res: Response, params
   const request = new OAuth2Server.Request({ method: 'POST', headers, query: {}, body });
   const response = new OAuth2Server.Response();
   try {
-    const token = await oauth.token(request, response);
+    const model = modelFor({
+      clientId: credentials?.clientId,
+      grantType: params.grant_type,
+      code: params.code,
+      refreshToken: params.refresh_token,
+    });
+    // The library takes a model in the options of one call (they are merged over the server's);
+    // its types leave it out.
+    const token = await oauth.token(request, response, { model } as OAuth2Server.TokenOptions);
     sendOAuthJson(res, 200, {
       access_token: token.accessToken,
       token_type: 'bearer',
@@ -72,7 +90,7 @@ async function exchange(oauth: OAuth2Server, req: Request, res: Response, params
   }
 }
 
-export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Router {
+export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler, modelFor: ModelFor): Router {
   const router = Router();
 
   router.post('/oauth/token', limiter, ...oauthBodyParsers, async (req, res) => {
@@ -86,7 +104,7 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
     if (!req.is(['application/x-www-form-urlencoded', 'application/json'])) {
       throw OAUTH_ERRORS.unsupportedContentType();
     }
-    await exchange(oauth, req, res, oauthParameters(bodyOf(req), TOKEN_PARAMETERS));
+    await exchange(oauth, modelFor, req, res, oauthParameters(bodyOf(req), TOKEN_PARAMETERS));
   });
 
   // The original SeatShare docs: GET /oauth/token?client_id&client_secret&code&grant_type&redirect_uri.
@@ -97,7 +115,7 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler): Route
     if (params.client_secret === undefined || req.headers.authorization) {
       throw OAUTH_ERRORS.getFormNeedsSecret();
     }
-    await exchange(oauth, req, res, params);
+    await exchange(oauth, modelFor, req, res, params);
   });
 
   return router;

@@ -183,6 +183,42 @@ describe('authorization_code grant', () => {
   });
 });
 
+describe('round trips (#18)', () => {
+  /** The statements `send` makes, counted with knex's 'query' event (named ones included). */
+  async function statementsOf(send: () => Promise<request.Response>): Promise<{ statements: number; status: number }> {
+    let statements = 0;
+    const count = () => (statements += 1);
+    db.knex.on('query', count);
+    try {
+      const res = await send();
+      return { statements, status: res.status };
+    } finally {
+      db.knex.removeListener('query', count);
+    }
+  }
+
+  it('a code exchange and a refresh are two statements each: client and grant read together, then one write', async () => {
+    const app = testApp(db.db);
+    const issued = await issueCode(db.knex);
+    let tokens: { refresh_token: string } | undefined;
+    const exchanged = await statementsOf(async () => {
+      const res = await exchange(app, codeExchangeFields(issued));
+      tokens = res.body as { refresh_token: string };
+      return res;
+    });
+    expect(exchanged).toEqual({ statements: 2, status: 200 });
+    const refreshed = await statementsOf(() =>
+      exchange(app, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens!.refresh_token,
+        client_id: issued.client.client_id,
+        client_secret: issued.client.secret,
+      }),
+    );
+    expect(refreshed).toEqual({ statements: 2, status: 200 });
+  });
+});
+
 describe('client authentication', () => {
   it('rejects a confidential client without its secret, even with PKCE', async () => {
     const app = testApp(db.db);
