@@ -1,6 +1,6 @@
 // Conditional requests (SPEC §8, RFC 9110 §13): the one home of ETag, If-None-Match and If-Match.
 //
-// A tag is strong and derived from versions, never from the rendered body: `viewTag(parts)`
+// A record's tag is strong and derived from versions, never from the rendered body: `viewTag(parts)`
 // hashes what a resource's presenter says its view depends on (the record's `version`, which a
 // trigger raises on every UPDATE of its row, migrations/20261201000700_record_versions.ts, and
 // the values the view takes from other rows or from the caller: names, counts, the caller's
@@ -118,30 +118,13 @@ export function requireMatchWithoutVersion(req: Request): void {
 }
 
 /**
- * A list's tag: the query (path and parameters as sent), the caller, the total and every row of
- * the page as loaded (each carries its `version` and the joined values its view shows: names,
- * counts, the caller's role), hashed before presenting. Rows are hashed whole because sendPage
- * serves every resource's lists with one presenter argument; what changes a record's own tag
- * changes the page's, and the total catches a record that moved between pages. Each timestamp
- * counts with whether it has passed: a presenter may compare it with the clock (an invitation
- * becomes "expired" with no change to its row).
+ * A list's tag: the digest of the page as it is sent (the JSON body) with what else the reply
+ * says — its query (path and parameters as sent), the caller, the total (X-Total-Count, and
+ * Link follows from it). A page changes its tag exactly when its representation changes: a
+ * record's change, a joined name or count, a record moving between pages, an invitation
+ * turning "expired" as the clock passes. Hashing the body the list sends anyway (#18) replaced
+ * hashing every loaded row before presenting it, which cost more than presenting the page.
  */
-export function pageTag(req: Request, total: number, rows: object[], now = Date.now()): string {
-  // Flattened to [column, value, …] per row with versions and timestamps already canonical, so
-  // the page is stringified without viewTag's replacer: a replacer function made hashing a page
-  // of 50 tickets ~13 % of the list's CPU in bench:profile (#18).
-  const loaded = rows.map((row) => {
-    const flat: unknown[] = [];
-    for (const [column, value] of Object.entries(row))
-      flat.push(
-        column,
-        value instanceof Date
-          ? [value.getTime(), value.getTime() <= now]
-          : typeof value === 'bigint'
-            ? value.toString()
-            : value,
-      );
-    return flat;
-  });
-  return tagOf(JSON.stringify(['page', req.originalUrl, req.caller?.userId ?? null, total, loaded]));
+export function pageTag(req: Request, total: number, body: string): string {
+  return tagOf(JSON.stringify(['page', req.originalUrl, req.caller?.userId ?? null, total]) + body);
 }

@@ -72,8 +72,9 @@ export function pageSender(db: Knex, baseUrl: string) {
   return async <T>(req: Request, res: Response, query: Knex.QueryBuilder, page: Page, present: (row: T) => unknown) => {
     const { rows, total } = await fetchPage<T>(db, query, page);
     setPageHeaders(req, res, baseUrl, page, total);
-    if (notModified(req, res, pageTag(req, total, rows as object[]))) return; // ETag, and 304 when the client has this page
-    res.json(rows.map((row) => present(row)));
+    const body = JSON.stringify(rows.map((row) => present(row)));
+    if (notModified(req, res, pageTag(req, total, body))) return; // ETag, and 304 when the client has this page
+    res.type('json').send(body);
   };
 }
 

@@ -388,13 +388,16 @@ describe('the tags (src/http/conditional.ts)', () => {
     expect(viewTag(['ticket', 'id', 2])).not.toBe(viewTag(['ticket', 'id', 1]));
   });
 
-  it("a list's tag changes when a timestamp on the page passes (an invitation expiring changes its status)", () => {
+  it("a list's tag follows its rendered page and its total (an invitation turning expired changes its body)", () => {
     const req = { originalUrl: '/api/v1/groups/g/invitations', caller: { userId: 'u' } } as unknown as Request;
-    const expires = new Date('2030-01-01T00:00:00Z');
-    const rows = [{ id: 'i', version: 1, expires_at: expires }];
-    const before = pageTag(req, 1, rows, expires.getTime() - 1);
-    expect(pageTag(req, 1, rows, expires.getTime() - 1000)).toBe(before);
-    expect(pageTag(req, 1, rows, expires.getTime())).not.toBe(before);
+    const pending = JSON.stringify([{ id: 'i', status: 'pending' }]);
+    const tag = pageTag(req, 1, pending);
+    expect(tag).toMatch(STRONG_TAG);
+    expect(pageTag(req, 1, pending)).toBe(tag);
+    expect(pageTag(req, 1, JSON.stringify([{ id: 'i', status: 'expired' }]))).not.toBe(tag);
+    expect(pageTag(req, 2, pending)).not.toBe(tag);
+    const other = { originalUrl: '/api/v1/groups/g/invitations', caller: { userId: 'v' } } as unknown as Request;
+    expect(pageTag(other, 1, pending)).not.toBe(tag);
   });
 });
 
