@@ -3,7 +3,7 @@
 // connections, stops it (the profile is written at exit) and prints self time by package and
 // by function. The .cpuprofile stays in bench-results/ for Chrome DevTools.
 //
-//   DATABASE_URL=postgres://… npm run bench:profile -- --request code|refresh|introspect|list|ticket|metadata [--seconds 10]
+//   DATABASE_URL=postgres://… npm run bench:profile -- --request code|refresh|introspect|list|ticket|patch|metadata [--seconds 10]
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ import { UsageError } from './run';
 const ROOT = path.resolve(__dirname, '..');
 const FORM = 'application/x-www-form-urlencoded';
 // metadata: a request with no database work, the floor of what the HTTP stack costs.
-const REQUESTS = ['code', 'refresh', 'introspect', 'list', 'ticket', 'metadata'] as const;
+const REQUESTS = ['code', 'refresh', 'introspect', 'list', 'ticket', 'patch', 'metadata'] as const;
 type RequestKind = (typeof REQUESTS)[number];
 
 interface ProfileNode {
@@ -160,6 +160,12 @@ async function main() {
       ticket: () => ({
         path: `/api/v1/tickets/${fixtures.visibleTicketIds[i++ % fixtures.visibleTicketIds.length]}`,
         headers: { authorization: `Bearer ${accessToken}` },
+      }),
+      patch: () => ({
+        method: 'PATCH',
+        path: `/api/v1/tickets/${fixtures.ownedTicketIds[i++ % fixtures.ownedTicketIds.length]}`,
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ note: `profile ${i}` }),
       }),
       metadata: () => ({ path: '/.well-known/oauth-authorization-server' }),
     };

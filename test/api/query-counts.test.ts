@@ -69,3 +69,32 @@ describe('statements per list request', () => {
     if (Object.keys(measured).length) console.log('statements per list request (short, long):', measured);
   });
 });
+
+describe('statements per ticket change (#18)', () => {
+  async function statementsOf(send: () => PromiseLike<{ status: number }>): Promise<number> {
+    let statements = 0;
+    const count = () => (statements += 1);
+    t.knex.on('query', count);
+    try {
+      expect((await send()).status).toBe(200);
+      return statements;
+    } finally {
+      t.knex.removeListener('query', count);
+    }
+  }
+
+  it('a note is authentication, BEGIN, the locked read, one write with its history, COMMIT; a new assignee adds its lookup and the re-read of names', async () => {
+    const ticket = t.world.tickets.ownedByMember;
+    const patch = (body: object) => () =>
+      as(t.app, t.world.tokens.member).patch(`/api/v1/tickets/${ticket.id}`).send(body);
+    await as(t.app, t.world.tokens.member).get('/api/v1/users/me').expect(200); // the token's "last used" write, now
+    expect(await statementsOf(patch({ note: 'Row by the aisle' }))).toBe(5);
+    const history = await t
+      .knex('ticket_history')
+      .where({ ticket_id: ticket.id })
+      .orderBy('created_at', 'desc')
+      .first();
+    expect(history).toMatchObject({ action: 'updated', changes: { note: [expect.anything(), 'Row by the aisle'] } });
+    expect(await statementsOf(patch({ assignee_id: t.world.users.admin.id }))).toBe(7);
+  });
+});

@@ -1,0 +1,21 @@
+import knexFactory from '/work/main/node_modules/knex';
+import { pageQuery, } from '/work/main/src/http/pagination';
+import { listTickets } from '/work/main/src/api/v1/tickets/queries';
+import { presentTicket } from '/work/main/src/api/v1/tickets/presenter';
+import { pageTag } from '/work/main/src/http/conditional';
+import { connect, makeFixtures } from '/work/main/bench/fixtures';
+(async () => {
+  const db = connect(process.env.DB!);
+  const f = await makeFixtures(db);
+  const q = pageQuery(db, listTickets(db, { userId: f.userId } as any, {}), { limit: 50, offset: 0 });
+  const rows = (await q) as any[];
+  const req: any = { originalUrl: '/api/v1/tickets?limit=50', caller: { userId: f.userId } };
+  const time = (name: string, fn: () => unknown) => { for (let i = 0; i < 200; i++) fn(); const t = process.hrtime.bigint(); for (let i = 0; i < 2000; i++) fn(); console.log(name, Number(process.hrtime.bigint() - t) / 2000 / 1000, 'µs'); };
+  time('pageTag', () => pageTag(req, 640, rows));
+  time('present', () => rows.map((r) => presentTicket(r)));
+  const presented = rows.map((r) => presentTicket(r));
+  time('stringify presented', () => JSON.stringify(presented));
+  time('stringify raw', () => JSON.stringify(rows));
+  time('build query', () => pageQuery(db, listTickets(db, { userId: f.userId } as any, {}), { limit: 50, offset: 0 }).toSQL().toNative());
+  await db.destroy();
+})();
