@@ -141,9 +141,14 @@ export async function load(baseUrl: string, options: LoadOptions): Promise<LoadR
   const { consumable } = options;
   let warmupRate = consumable ? consumable.guessPerSecond : 0;
   if (options.warmupSeconds > 0) {
-    if (consumable) await consumable.mint(Math.ceil(consumable.guessPerSecond * options.warmupSeconds));
-    const warm = await run(baseUrl, options.connections, options.warmupSeconds, options.next, options.ok);
-    if (warm.seconds > 0) warmupRate = Math.max(warm.successes.length / warm.seconds, 1);
+    // A warm-up that ran out of fixtures measured too short a time: again, with four times more.
+    let count = consumable ? Math.ceil(consumable.guessPerSecond * options.warmupSeconds) : 0;
+    for (let attempt = 0; attempt < 5; attempt++, count *= 4) {
+      if (consumable) await consumable.mint(count);
+      const warm = await run(baseUrl, options.connections, options.warmupSeconds, options.next, options.ok);
+      if (warm.seconds > 0) warmupRate = Math.max(warm.successes.length / warm.seconds, 1);
+      if (warm.exhaustedAfter === undefined) break;
+    }
   }
   // Fixtures never run out: twice the warm-up's rate, and a margin (a warm server is faster).
   if (consumable) await consumable.mint(Math.ceil(warmupRate * options.seconds * 2) + 1000);

@@ -6,7 +6,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { load } from '../bench/load';
 import { summarize } from '../bench/profile';
+import { printReport, targets, type Report, type Row } from '../bench/report';
 import { benchOptions, runBench, UsageError } from '../bench/run';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -61,6 +65,118 @@ it('bench:profile counts only the measured window, and per request', () => {
   expect(text).not.toContain('node:internal');
 });
 
+describe('what a row counts (issue #18)', () => {
+  // A server that answers /ok with a list and /bad with a fast 400, like a spent code.
+  let server: http.Server;
+  let baseUrl: string;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      res.writeHead(req.url === '/ok' ? 200 : 400, { 'content-type': 'application/json' });
+      res.end(req.url === '/ok' ? '[]' : '{"error":"invalid_grant"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const ok = (status: number, body: string) => status === 200 && body.startsWith('[');
+
+  it('counts only the replies its check accepts; the rest are failures', async () => {
+    let i = 0;
+    const result = await load(baseUrl, {
+      connections: 2,
+      seconds: 1,
+      warmupSeconds: 0,
+      next: () => ({ path: i++ % 2 === 0 ? '/ok' : '/bad' }),
+      ok,
+      serverPids: () => [],
+    });
+    expect(result.requests).toBeGreaterThan(0);
+    expect(result.errors).toBeGreaterThan(0);
+    // Half and half, give or take the requests in flight when the run ended.
+    expect(Math.abs(result.requests - result.errors)).toBeLessThanOrEqual(4);
+    expect(result.exhaustedAfter).toBeUndefined();
+  });
+
+  it('mints single-use fixtures from the warm-up, and stops (and says so) when they run out', async () => {
+    const minted: number[] = [];
+    let left = 0;
+    const never = await load(baseUrl, {
+      connections: 2,
+      seconds: 1,
+      warmupSeconds: 0.5,
+      next: () => (left-- > 0 ? { path: '/ok' } : undefined),
+      ok,
+      consumable: {
+        guessPerSecond: 100,
+        mint: (count) => {
+          minted.push(count);
+          left += count;
+          return Promise.resolve();
+        },
+      },
+      serverPids: () => [],
+    });
+    // A guess for the warm-up (four times more while it runs out), then twice its rate and a
+    // margin: enough for the run.
+    expect(minted[0]).toBe(50);
+    for (let k = 1; k < minted.length - 1; k++) expect(minted[k]).toBe(4 * minted[k - 1]!);
+    expect(minted.at(-1)).toBeGreaterThan(1000);
+    expect(never.exhaustedAfter).toBeUndefined();
+    expect(never.errors).toBe(0);
+
+    let few = 30;
+    const short = await load(baseUrl, {
+      connections: 2,
+      seconds: 2,
+      warmupSeconds: 0,
+      next: () => (few-- > 0 ? { path: '/ok' } : undefined),
+      ok,
+      serverPids: () => [],
+    });
+    expect(short.exhaustedAfter).toBeLessThan(2);
+    expect(short.requests).toBeLessThanOrEqual(30);
+    expect(short.errors).toBe(0); // the health checks sent after the end are neither
+  });
+
+  it('prints no ratio for a row with failures, and its targets fail', () => {
+    const row = (name: string, rps: number, errors: number, compareTo?: string): Row => ({
+      name,
+      server: name,
+      compareTo,
+      connections: 32,
+      requests: rps * 10,
+      rps,
+      mean: 10,
+      p50: 10,
+      p99: 20,
+      errors,
+      serverCpu: null,
+      postgresCpu: null,
+    });
+    const report: Report = {
+      at: '2026-11-30T00:00:00.000Z',
+      machine: { cpus: 2, node: 'v20', platform: 'Linux' },
+      settings: { tickets: 1, seconds: 10, warmupSeconds: 3, workers: 2 },
+      rows: [
+        row('code exchange (oidc-provider, PostgreSQL)', 9695, 68555),
+        row('POST /oauth/token (code)', 1000, 0, 'code exchange (oidc-provider, PostgreSQL)'),
+        row('introspection (oidc-provider, PostgreSQL)', 3000, 0),
+        row('POST /oauth/introspect', 3300, 0, 'introspection (oidc-provider, PostgreSQL)'),
+      ],
+      scale: [],
+    };
+    const printed: string[] = [];
+    printReport(report, (text) => printed.push(text));
+    const lines = printed.join('').split('\n');
+    expect(lines.find((line) => line.startsWith('POST /oauth/token (code)'))).toMatch(/invalid/);
+    expect(lines.find((line) => line.startsWith('POST /oauth/introspect'))).toMatch(/1\.10/);
+    const goals = targets(report);
+    expect(goals.find((t) => t.what.startsWith('code exchange'))).toMatchObject({ met: false });
+    expect(goals.find((t) => t.what.startsWith('code exchange'))!.measured).toMatch(/^invalid .*68555 failures/);
+    expect(goals.find((t) => t.what.startsWith('introspection'))).toMatchObject({ met: true });
+  });
+});
+
 // The bench measures PostgreSQL only, by design: this runs in CI's PostgreSQL pass.
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
@@ -97,7 +213,11 @@ if (databaseUrl) {
       'POST /oauth/introspect @32',
     ]);
     for (const row of report.rows) {
-      expect({ row: row.name, errors: row.errors }).toEqual({ row: row.name, errors: 0 });
+      expect({ row: row.name, errors: row.errors, ranOut: row.exhaustedAfter }).toEqual({
+        row: row.name,
+        errors: 0,
+        ranOut: undefined,
+      });
       expect(row.requests).toBeGreaterThan(0);
     }
     expect(report.scale.map((point) => point.results.length)).toEqual([2, 2]);
