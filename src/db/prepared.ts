@@ -38,6 +38,14 @@ function nameOf(sql: string): string {
   return name;
 }
 
+/**
+ * knex refuses a query on a finished transaction; a named statement must too: the transaction's
+ * client would still hand out its connection, back in the pool by then (another request's).
+ */
+function refuseFinishedTransaction(db: Knex): void {
+  if (db.isTransaction && (db as Knex.Transaction).isCompleted()) throw new Error('Transaction query already complete');
+}
+
 async function runNamed<T>(
   client: KnexClient,
   sql: string,
@@ -59,6 +67,7 @@ async function runNamed<T>(
 export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
   const client = db.client as KnexClient;
   if (client.config.client !== 'pg') return (await query) as T[];
+  refuseFinishedTransaction(db);
   const { sql, bindings } = query.toSQL().toNative();
   return runNamed<T>(client, sql, bindings, 'select');
 }
@@ -67,6 +76,7 @@ export async function selectPrepared<T>(db: Knex, query: Knex.QueryBuilder): Pro
 export async function rawPrepared<T>(db: Knex, query: Knex.Raw): Promise<T[]> {
   const client = db.client as KnexClient;
   if (client.config.client !== 'pg') return ((await query) as { rows: T[] }).rows;
+  refuseFinishedTransaction(db);
   const { sql, bindings } = query.toSQL().toNative();
   return runNamed<T>(client, sql, bindings, 'raw');
 }

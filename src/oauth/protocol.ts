@@ -90,6 +90,13 @@ export const OAUTH_ERRORS = {
     json('invalid_request', 'Send credentials and codes in the request body, not the query string.'),
   unsupportedContentType: () =>
     json('invalid_request', 'The body must be application/x-www-form-urlencoded or application/json.'),
+  headNotAToken: () =>
+    new OAuthFailure({
+      error: 'invalid_request',
+      description: 'A HEAD request is not a token request: use POST (or the documented GET).',
+      status: 405,
+      delivery: 'json',
+    }),
   getFormNeedsSecret: () =>
     json(
       'invalid_request',

@@ -107,6 +107,13 @@ export function tokenRoutes(oauth: OAuth2Server, limiter: RequestHandler, modelF
     await exchange(oauth, modelFor, req, res, oauthParameters(bodyOf(req), TOKEN_PARAMETERS));
   });
 
+  // Express answers HEAD with the GET handler: that would spend a code and store tokens nobody
+  // sees (a later GET would then revoke them as a replay).
+  router.head('/oauth/token', (_req, res) => {
+    res.set('Allow', 'GET, POST');
+    throw OAUTH_ERRORS.headNotAToken();
+  });
+
   // The original SeatShare docs: GET /oauth/token?client_id&client_secret&code&grant_type&redirect_uri.
   router.get('/oauth/token', limiter, async (req, res) => {
     res.set('Deprecation', 'true');

@@ -305,6 +305,16 @@ describe('the documented SeatShare GET form', () => {
     expect(res.body.token_type).toBe('bearer');
   });
 
+  it('answers HEAD with 405 and spends nothing (Express would run the GET handler for it)', async () => {
+    const app = testApp(db.db);
+    const issued = await issueCode(db.knex, {}, { code_challenge: null, code_challenge_method: null });
+    const query = new URLSearchParams(codeExchangeFields(issued, { code_verifier: undefined }));
+    const head = await request(app).head(`/oauth/token?${query.toString()}`).expect(405);
+    expect(head.headers.allow).toBe('GET, POST');
+    expect(await db.knex('oauth_tokens').where({ authorization_code_id: issued.code.id }).first()).toBeUndefined();
+    await request(app).get(`/oauth/token?${query.toString()}`).expect(200);
+  });
+
   it('is refused without a client secret', async () => {
     const app = testApp(db.db);
     const query = new URLSearchParams(codeExchangeFields(await issueCode(db.knex, { client_type: 'public' })));
