@@ -116,6 +116,13 @@ const OK = {
   active: (status: number, body: string) => status === 200 && body.includes('"active":true'),
 };
 
+/**
+ * The runtime every other server of the bench gets: the young generation SeatShare's workers
+ * run with (WORKER_SEMI_SPACE_MB's default), so that the comparison is of the code, not of a
+ * V8 setting one side has and the others lack.
+ */
+const SAME_RUNTIME = { NODE_OPTIONS: '--max-semi-space-size=64' };
+
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -181,6 +188,7 @@ export async function runBench(opts: BenchOptions) {
       process.execPath,
       [path.join(__dirname, 'baseline-server.js')],
       {
+        ...SAME_RUNTIME,
         DATABASE_URL: main.url,
         WEB_CONCURRENCY: String(opts.workers),
         BASELINE_STATEMENT: statementFile,
@@ -194,7 +202,7 @@ export async function runBench(opts: BenchOptions) {
       'oidc-provider (PostgreSQL)',
       process.execPath,
       [path.join(__dirname, 'peer-server.mjs')],
-      { CODE_VERIFIER, PEER_DATABASE_URL: peerDatabase, WEB_CONCURRENCY: String(opts.workers) },
+      { ...SAME_RUNTIME, CODE_VERIFIER, PEER_DATABASE_URL: peerDatabase, WEB_CONCURRENCY: String(opts.workers) },
       ports.peer,
     );
     started.push(peer);
@@ -203,7 +211,7 @@ export async function runBench(opts: BenchOptions) {
       'oidc-provider (in memory)',
       process.execPath,
       [path.join(__dirname, 'peer-server.mjs')],
-      { CODE_VERIFIER, PEER_DATABASE_URL: '', WEB_CONCURRENCY: '1' },
+      { ...SAME_RUNTIME, CODE_VERIFIER, PEER_DATABASE_URL: '', WEB_CONCURRENCY: '1' },
       ports.memoryPeer,
     );
     started.push(memoryPeer);

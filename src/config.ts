@@ -51,6 +51,8 @@ const environmentSchema = z
     DB_POOL_MAX: integer(1, 100).optional(),
     // Worker processes (node:cluster) on PostgreSQL; the embedded database has one process.
     WEB_CONCURRENCY: integer(1, 64).optional(),
+    // V8's young-generation semi-space of each worker, MB (0: V8's default, 16).
+    WORKER_SEMI_SPACE_MB: integer(0, 1024).default(64),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
     // After SIGTERM, how long to keep accepting (not ready, `Connection: close`) before the
     // listener closes: at least the load balancer's time to notice /readyz (SPEC §1).
@@ -136,6 +138,8 @@ export interface Config {
   dbPoolMax: number;
   /** Worker processes: WEB_CONCURRENCY, else one per core on PostgreSQL, one on the embedded database. */
   webConcurrency: number;
+  /** WORKER_SEMI_SPACE_MB: V8's young-generation semi-space of each cluster worker (0: V8's default). */
+  workerSemiSpaceMb: number;
   shutdownTimeoutMs: number;
   /** SIGTERM: time to keep serving, not ready, before the listener closes. */
   shutdownDrainMs: number;
@@ -228,6 +232,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // without queueing backends on 2 cores (measured by npm run bench).
     dbPoolMax: env.DB_POOL_MAX ?? Math.max(2, Math.ceil((2 * cores) / webConcurrency)),
     webConcurrency,
+    workerSemiSpaceMb: env.WORKER_SEMI_SPACE_MB,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     refreshFamilyMaxDays: env.REFRESH_FAMILY_MAX_DAYS,

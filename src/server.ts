@@ -32,7 +32,12 @@ async function primary(config: Config, logger: Logger): Promise<void> {
   await db.close();
 
   serveWorkersRateLimitCounters(config); // without Redis, the workers count in the primary
-  const workers = await startWorkers({ port: config.port, count: config.webConcurrency, logger });
+  const workers = await startWorkers({
+    port: config.port,
+    count: config.webConcurrency,
+    semiSpaceMb: config.workerSemiSpaceMb,
+    logger,
+  });
   for (const signal of STOP_SIGNALS) process.on(signal, () => workers.stop(signal, drainMsFor(signal, config)));
 }
 
