@@ -105,7 +105,13 @@ function supply(mint: (count: number) => Promise<string[]>, guessPerSecond: numb
       for (const item of await mint(count)) items.push(item);
     },
   };
-  return { consumable, take: (): string | undefined => (taken < items.length ? items[taken++] : undefined) };
+  const take = (): string | undefined => (taken < items.length ? items[taken++] : undefined);
+  /** The row's next request, built around the next item; undefined once they ran out. */
+  const requests = (build: (item: string) => LoadRequest) => () => {
+    const item = take();
+    return item === undefined ? undefined : build(item);
+  };
+  return { consumable, requests };
 }
 
 /** The success each row measures: the status and the start of the body it must answer. */
@@ -317,22 +323,17 @@ export async function runBench(opts: BenchOptions) {
       await row(
         `code exchange (oidc-provider, ${storage})`,
         server,
-        () => {
-          const code = codes.take();
-          return code === undefined
-            ? undefined
-            : {
-                method: 'POST',
-                path: '/token',
-                headers: { 'content-type': FORM, authorization: peerAuth },
-                body: form({
-                  grant_type: 'authorization_code',
-                  code,
-                  redirect_uri: REDIRECT_URI,
-                  code_verifier: CODE_VERIFIER,
-                }),
-              };
-        },
+        codes.requests((code) => ({
+          method: 'POST',
+          path: '/token',
+          headers: { 'content-type': FORM, authorization: peerAuth },
+          body: form({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: REDIRECT_URI,
+            code_verifier: CODE_VERIFIER,
+          }),
+        })),
         { ok: OK.token, consumable: codes.consumable },
       );
       const { accessToken: peerToken } = await mint(1);
@@ -360,29 +361,23 @@ export async function runBench(opts: BenchOptions) {
     await row(
       'POST /oauth/token (code)',
       app,
-      () => {
-        const code = codes.take();
-        return code === undefined
-          ? undefined
-          : tokenRequest({
-              grant_type: 'authorization_code',
-              code,
-              redirect_uri: REDIRECT_URI,
-              code_verifier: CODE_VERIFIER,
-            });
-      },
+      codes.requests((code) =>
+        tokenRequest({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: CODE_VERIFIER,
+        }),
+      ),
       { ok: OK.token, compareTo: 'code exchange (oidc-provider, PostgreSQL)', consumable: codes.consumable },
     );
     const refreshTokens = supply((count) => makeRefreshTokens(knex, fixtures, count), 3000);
     await row(
       'POST /oauth/token (refresh)',
       app,
-      () => {
-        const refreshToken = refreshTokens.take();
-        return refreshToken === undefined
-          ? undefined
-          : tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
-      },
+      refreshTokens.requests((refreshToken) =>
+        tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+      ),
       { ok: OK.token, compareTo: 'code exchange (oidc-provider, PostgreSQL)', consumable: refreshTokens.consumable },
     );
     const introspected = bearer.authorization.slice('Bearer '.length);

@@ -232,6 +232,12 @@ export function createModel(knex: Knex, settings: ModelSettings): Model {
   };
 }
 
+/** `read`, run on the first call only; later calls share its promise. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= read());
+}
+
 /** What a token request presents, as read from it (protocol.ts). */
 export interface TokenRequestParts {
   clientId?: string;
@@ -250,13 +256,16 @@ export interface TokenRequestParts {
 export function tokenRequestModel(knex: Knex, settings: ModelSettings, model: Model, parts: TokenRequestParts): Model {
   const { clientId, code, refreshToken } = parts;
   if (!clientId) return model;
+  /** The client from the shared read when it is the one read; any other through `model`. */
+  const clientFrom =
+    (load: () => Promise<{ client?: store.TokenClient }>): Model['getClient'] =>
+    async (id, secret) =>
+      id === clientId ? clientIfAuthenticated((await load()).client, secret) : model.getClient(id, secret);
   if (parts.grantType === 'authorization_code' && code) {
-    let found: ReturnType<typeof store.findClientAndCode> | undefined;
-    const load = () => (found ??= store.findClientAndCode(knex, clientId, code));
+    const load = once(() => store.findClientAndCode(knex, clientId, code));
     return {
       ...model,
-      getClient: async (id, secret) =>
-        id === clientId ? clientIfAuthenticated((await load()).client, secret) : model.getClient(id, secret),
+      getClient: clientFrom(load),
       getAuthorizationCode: async (presented) =>
         presented === code
           ? authorizationCodeOf(knex, (await load()).grant, code)
@@ -264,12 +273,10 @@ export function tokenRequestModel(knex: Knex, settings: ModelSettings, model: Mo
     };
   }
   if (parts.grantType === 'refresh_token' && refreshToken) {
-    let found: ReturnType<typeof store.findClientAndRefreshToken> | undefined;
-    const load = () => (found ??= store.findClientAndRefreshToken(knex, clientId, refreshToken));
+    const load = once(() => store.findClientAndRefreshToken(knex, clientId, refreshToken));
     return {
       ...model,
-      getClient: async (id, secret) =>
-        id === clientId ? clientIfAuthenticated((await load()).client, secret) : model.getClient(id, secret),
+      getClient: clientFrom(load),
       getRefreshToken: async (presented) =>
         presented === refreshToken
           ? refreshTokenOf(knex, settings, (await load()).grant, refreshToken)
