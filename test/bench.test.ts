@@ -12,6 +12,11 @@ import { load } from '../bench/load';
 import { summarize } from '../bench/profile';
 import { printReport, targets, type Report, type Row } from '../bench/report';
 import { benchOptions, runBench, UsageError } from '../bench/run';
+import { databaseUrlFor, ensureDataset } from '../bench/datasets';
+import knexFactory from 'knex';
+import { migrateToLatest } from '../src/db';
+import { migrationSource } from '../src/db/migration-source';
+import { seedBulk } from '../src/seed/bulk';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -226,4 +231,58 @@ if (databaseUrl) {
     expect(written.rows).toHaveLength(report.rows.length);
     fs.rmSync(resultsDir, { recursive: true, force: true });
   }, 300_000);
+
+  it('vacuums a dataset once after seeding it, and one seeded without on its next use', async () => {
+    const tickets = 37; // a size no other test seeds: this test owns the database
+    const url = databaseUrlFor(databaseUrl, tickets);
+    const name = new URL(url).pathname.slice(1);
+    const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+    const vacuumedAt = async () => {
+      const dataset = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+      try {
+        const { rows } = await dataset.raw<{ rows: { at: Date | null }[] }>(
+          `select coalesce(last_vacuum, last_autovacuum) as at from pg_stat_user_tables where relname = 'tickets'`,
+        );
+        return rows[0]?.at ?? null;
+      } finally {
+        await dataset.destroy();
+      }
+    };
+    const ensure = async () => {
+      const said: string[] = [];
+      await ensureDataset(databaseUrl, tickets, (line) => said.push(line));
+      return said;
+    };
+    const drop = () => admin.raw(`drop database if exists "${name}" with (force)`);
+    try {
+      await drop();
+      expect(await ensure()).toEqual([`seeding ${tickets} tickets into ${name}…`, `vacuuming ${name}…`]);
+      const settledAt = await vacuumedAt();
+      expect(settledAt).toBeInstanceOf(Date);
+      expect(await ensure()).toEqual([]); // seeded and settled: reused as it is
+      expect(await vacuumedAt()).toEqual(settledAt);
+
+      // A dataset seeded before settling existed: migrated and seeded, never vacuumed.
+      await drop();
+      await admin.raw(`create database "${name}"`);
+      const older = knexFactory({
+        client: 'pg',
+        connection: url,
+        pool: { min: 0, max: 1 },
+        migrations: { migrationSource },
+      });
+      try {
+        await migrateToLatest(older);
+        await seedBulk(older, { tickets });
+      } finally {
+        await older.destroy();
+      }
+      expect(await vacuumedAt()).toBeNull();
+      expect(await ensure()).toEqual([`vacuuming ${name}…`]);
+      expect(await vacuumedAt()).toBeInstanceOf(Date);
+    } finally {
+      await drop();
+      await admin.destroy();
+    }
+  }, 120_000);
 }
