@@ -12,7 +12,8 @@ export function databaseUrlFor(baseUrl: string, suffix: string | number): string
   return url.toString();
 }
 
-function connect(url: string, pool = 2): Knex {
+/** A connection to a bench database, able to migrate it. */
+export function connect(url: string, pool = 2): Knex {
   return knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: 'seatshare-bench' },

@@ -12,10 +12,8 @@ import { load } from '../bench/load';
 import { summarize } from '../bench/profile';
 import { printReport, targets, type Report, type Row } from '../bench/report';
 import { benchOptions, runBench, UsageError } from '../bench/run';
-import { databaseUrlFor, ensureDataset } from '../bench/datasets';
-import knexFactory from 'knex';
+import { connect, databaseUrlFor, ensureDatabase, ensureDataset } from '../bench/datasets';
 import { migrateToLatest } from '../src/db';
-import { migrationSource } from '../src/db/migration-source';
 import { seedBulk } from '../src/seed/bulk';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -236,9 +234,9 @@ if (databaseUrl) {
     const tickets = 37; // a size no other test seeds: this test owns the database
     const url = databaseUrlFor(databaseUrl, tickets);
     const name = new URL(url).pathname.slice(1);
-    const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+    const admin = connect(databaseUrl, 1);
     const vacuumedAt = async () => {
-      const dataset = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+      const dataset = connect(url, 1);
       try {
         const { rows } = await dataset.raw<{ rows: { at: Date | null }[] }>(
           `select coalesce(last_vacuum, last_autovacuum) as at from pg_stat_user_tables where relname = 'tickets'`,
@@ -264,13 +262,7 @@ if (databaseUrl) {
 
       // A dataset seeded before settling existed: migrated and seeded, never vacuumed.
       await drop();
-      await admin.raw(`create database "${name}"`);
-      const older = knexFactory({
-        client: 'pg',
-        connection: url,
-        pool: { min: 0, max: 1 },
-        migrations: { migrationSource },
-      });
+      const older = connect(await ensureDatabase(databaseUrl, tickets), 1);
       try {
         await migrateToLatest(older);
         await seedBulk(older, { tickets });
